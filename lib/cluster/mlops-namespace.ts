@@ -1,0 +1,185 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+import { parseProps } from '../core/props';
+import { k8sName } from '../core/validators';
+import { MANAGED_BY, PART_OF } from '../core/labels';
+import type { NetworkPeer, NetworkPort } from '../core/network';
+import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
+
+/** A rule that lets the selected pods receive traffic. */
+export interface IngressRule {
+  /** Name of the NetworkPolicy. */
+  readonly name: string;
+  /** Labels of the pods that receive the traffic. */
+  readonly podLabels: Record<string, string>;
+  readonly from: NetworkPeer[];
+  readonly ports: NetworkPort[];
+}
+
+/** A rule that lets the selected pods send traffic. */
+export interface EgressRule {
+  /** Name of the NetworkPolicy. */
+  readonly name: string;
+  /** Labels of the pods that send the traffic. */
+  readonly podLabels: Record<string, string>;
+  readonly to: NetworkPeer[];
+  readonly ports: NetworkPort[];
+}
+
+/** Properties of an {@link MlopsNamespace}. */
+export interface MlopsNamespaceProps {
+  /** Name of the namespace. */
+  readonly name: string;
+  /**
+   * Create the namespace. Set false to use one that already exists.
+   * @default true
+   */
+  readonly create?: boolean;
+  /**
+   * Deny all ingress and egress of pods in the namespace unless a rule allows it.
+   * @default true
+   */
+  readonly defaultDeny?: boolean;
+  /**
+   * Pod Security Standard enforced on the namespace.
+   * @default 'restricted'
+   */
+  readonly podSecurity?: 'restricted' | 'baseline' | 'privileged';
+  /**
+   * Namespace and pod labels of the cluster DNS, which every pod may reach on port 53.
+   * @default { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }
+   */
+  readonly dns?: { readonly namespace: string; readonly podLabels: Record<string, string> };
+  /**
+   * Whether the namespace (and everything in it, including volumes) survives a destroy.
+   * @default 'retain'
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Extra labels on the namespace. */
+  readonly labels?: Record<string, string>;
+}
+
+const schema = z.strictObject({
+  name: k8sName,
+  create: z.boolean().default(true),
+  defaultDeny: z.boolean().default(true),
+  podSecurity: z.enum(['restricted', 'baseline', 'privileged']).default('restricted'),
+  dns: z
+    .strictObject({ namespace: k8sName, podLabels: z.record(z.string(), z.string()) })
+    .default({ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }),
+  removalPolicy: removalPolicySchema.default('retain'),
+  labels: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * A namespace with a default-deny NetworkPolicy for ingress and egress, DNS
+ * allowed, and methods for the narrow allows each component needs.
+ */
+export class MlopsNamespace extends Construct {
+  /**
+   * The namespace name as a reference to the namespace resource: use it in the
+   * metadata of objects in the namespace, so Terraform creates the namespace first.
+   */
+  public readonly name: string;
+  /** The namespace name as plain text, for URIs, host names and labels. */
+  public readonly literalName: string;
+  /** The namespace resource, when created here. */
+  public readonly resource?: NamespaceV1;
+  /** The default-deny policy, when enabled. */
+  public readonly defaultDenyPolicy?: NetworkPolicyV1;
+
+  constructor(scope: Construct, id: string, props: MlopsNamespaceProps) {
+    super(scope, id);
+    const p = parseProps(schema, props, this);
+    this.literalName = p.name;
+    if (p.create) {
+      this.resource = new NamespaceV1(this, 'Resource', {
+        metadata: {
+          name: p.name,
+          labels: {
+            'app.kubernetes.io/part-of': PART_OF,
+            'app.kubernetes.io/managed-by': MANAGED_BY,
+            'pod-security.kubernetes.io/enforce': p.podSecurity,
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+            ...p.labels,
+          },
+        },
+      });
+      applyRemovalPolicy(p.removalPolicy as RemovalPolicy, this.resource);
+      this.name = this.resource.metadata.name;
+    } else {
+      this.name = p.name;
+    }
+    if (p.defaultDeny) {
+      this.defaultDenyPolicy = new NetworkPolicyV1(this, 'DefaultDeny', {
+        metadata: { name: 'default-deny', namespace: this.name },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      });
+      new NetworkPolicyV1(this, 'AllowDns', {
+        metadata: { name: 'allow-dns', namespace: this.name },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.dns.namespace } },
+                  podSelector: { matchLabels: p.dns.podLabels },
+                },
+              ],
+              ports: [
+                { port: '53', protocol: 'UDP' },
+                { port: '53', protocol: 'TCP' },
+              ],
+            },
+          ],
+        },
+      });
+    }
+  }
+
+  /**
+   * Lets the pods with `rule.podLabels` receive traffic from the peers on the
+   * ports. The policy is created under `scope`, the construct that needs it.
+   */
+  public allowIngress(scope: Construct, id: string, rule: IngressRule): NetworkPolicyV1 {
+    return new NetworkPolicyV1(scope, id, {
+      metadata: { name: rule.name, namespace: this.name },
+      spec: {
+        podSelector: { matchLabels: rule.podLabels },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: rule.from.map(peerOf), ports: rule.ports.map(portOf) }],
+      },
+    });
+  }
+
+  /**
+   * Lets the pods with `rule.podLabels` send traffic to the peers on the ports.
+   * The policy is created under `scope`, the construct that needs it.
+   */
+  public allowEgress(scope: Construct, id: string, rule: EgressRule): NetworkPolicyV1 {
+    return new NetworkPolicyV1(scope, id, {
+      metadata: { name: rule.name, namespace: this.name },
+      spec: {
+        podSelector: { matchLabels: rule.podLabels },
+        policyTypes: ['Egress'],
+        egress: [{ to: rule.to.map(peerOf), ports: rule.ports.map(portOf) }],
+      },
+    });
+  }
+}
+
+function peerOf(peer: NetworkPeer): NetworkPolicyV1SpecIngressFrom {
+  if (peer.cidr) return { ipBlock: { cidr: peer.cidr, except: peer.except } };
+  return {
+    namespaceSelector: peer.namespace ? { matchLabels: { 'kubernetes.io/metadata.name': peer.namespace } } : undefined,
+    podSelector: peer.podLabels ? { matchLabels: peer.podLabels } : peer.namespace ? {} : undefined,
+  };
+}
+
+function portOf(port: NetworkPort) {
+  return { port: String(port.port), protocol: port.protocol ?? 'TCP' };
+}

@@ -1,0 +1,21 @@
+/**
+ * The one module that imports `cdktf` directly. Everything else in the library
+ * imports these names from here, so a move to the community fork (CDK Terrain)
+ * is a change of this file and of package.json.
+ */
+export {
+  App,
+  Fn,
+  Lazy,
+  TerraformOutput,
+  TerraformStack,
+  TerraformProvider,
+  TerraformResource,
+  TerraformVariable,
+  Testing,
+  Token,
+  S3Backend,
+  LocalBackend,
+  Aspects,
+} from 'cdktf';
+export type { IResolvable, ITerraformDependable, TerraformMetaArguments, IAspect } from 'cdktf';

@@ -1,0 +1,36 @@
+// Public API of cdktf-mlops. Everything not exported here may change freely.
+export { ValidationError, type ValidationProblem } from './core/errors';
+export { parseProps } from './core/props';
+export * as validators from './core/validators';
+export { standardLabels, selectorLabels, TRACKING_CLIENT_LABEL, OBJECT_STORE_CLIENT_LABEL, type ComponentIdentity } from './core/labels';
+export {
+  buildPodSpec,
+  envFromSecret,
+  DEFAULT_UID,
+  type PodOptions,
+  type ContainerOptions,
+  type ResourceOptions,
+  type SecurityOptions,
+  type ProbeOptions,
+  type PodSpec,
+  type EnvVar,
+} from './core/workload';
+export { applyRemovalPolicy, type RemovalPolicy } from './core/removal';
+export { DEFAULT_IMAGES } from './core/images';
+export type { IWorkloadIdentity, ICloudIdentity, WorkloadKind } from './core/identity';
+export type { NetworkPeer, NetworkPort, EgressTarget } from './core/network';
+export * from './core/observability';
+
+export { MlopsNamespace, type MlopsNamespaceProps, type IngressRule, type EgressRule } from './cluster/mlops-namespace';
+export { KubeconfigConnection, type IClusterConnection, type KubeconfigConnectionProps } from './cluster/cluster-connection';
+export { WorkloadIdentity, type WorkloadIdentityProps } from './cluster/workload-identity';
+
+export type { IArtifactStore, ArtifactBinding, ArtifactBindingRequest, ArtifactAccess } from './stores/artifact-store';
+export type { IRegistryDatabase, SecretKeySelector } from './stores/registry-database';
+export { VolumeArtifactStore, type VolumeArtifactStoreProps } from './stores/volume-artifact-store';
+export { InClusterPostgres, type InClusterPostgresProps } from './stores/in-cluster-postgres';
+
+export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, type TrackingIngressOptions } from './tracking/tracking-server';
+
+export type { IMlopsPlatform } from './platform/platform-context';
+export { MlopsPlatform, type MlopsPlatformProps } from './platform/mlops-platform';

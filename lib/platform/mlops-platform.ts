@@ -1,0 +1,165 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { parseProps } from '../core/props';
+import { fail } from '../core/errors';
+import { k8sName } from '../core/validators';
+import { TRACKING_CLIENT_LABEL } from '../core/labels';
+import { removalPolicySchema, type RemovalPolicy } from '../core/removal';
+import type { ICloudIdentity } from '../core/identity';
+import type { IMonitoringSink } from '../core/observability';
+import type { EnvVar } from '../core/workload';
+import { KubeconfigConnection, type IClusterConnection, type KubeconfigConnectionProps } from '../cluster/cluster-connection';
+import { MlopsNamespace } from '../cluster/mlops-namespace';
+import type { IArtifactStore } from '../stores/artifact-store';
+import type { IRegistryDatabase } from '../stores/registry-database';
+import { VolumeArtifactStore, type VolumeArtifactStoreProps } from '../stores/volume-artifact-store';
+import { InClusterPostgres, type InClusterPostgresProps } from '../stores/in-cluster-postgres';
+import { TrackingServer, type TrackingServerProps } from '../tracking/tracking-server';
+import type { IMlopsPlatform } from './platform-context';
+
+/** Properties of an {@link MlopsPlatform}. */
+export interface MlopsPlatformProps {
+  /**
+   * Name of the installation; prefixes `app.kubernetes.io/instance` labels.
+   * @default 'mlops'
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every component.
+   * @default 'mlops'
+   */
+  readonly namespace?: string;
+  /**
+   * Create the namespace (false: use an existing one).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Providers already configured (e.g. `EksClusterConnection`, or your own).
+   * @default - providers from `kubeconfig`
+   */
+  readonly cluster?: IClusterConnection;
+  /**
+   * Kubeconfig path and context for the providers, when `cluster` is not given.
+   * @default { configPath: '~/.kube/config' } with its current context
+   */
+  readonly kubeconfig?: KubeconfigConnectionProps;
+  /**
+   * Artifact store (e.g. `S3ArtifactStore`).
+   * @default - an in-cluster volume configured by `artifactVolume`
+   */
+  readonly artifactStore?: IArtifactStore;
+  /**
+   * Settings of the default in-cluster artifact volume.
+   * @default - 50Gi ReadWriteOnce
+   */
+  readonly artifactVolume?: Omit<VolumeArtifactStoreProps, 'namespace' | 'removalPolicy'>;
+  /**
+   * Registry database (e.g. `RdsRegistryDatabase`).
+   * @default - in-cluster Postgres configured by `postgres`
+   */
+  readonly database?: IRegistryDatabase;
+  /**
+   * Settings of the default in-cluster Postgres.
+   * @default - 20Gi, 250m CPU, 512Mi
+   */
+  readonly postgres?: Omit<InClusterPostgresProps, 'namespace' | 'removalPolicy'>;
+  /**
+   * Settings of the tracking server.
+   * @default - one replica, auth on only when exposed
+   */
+  readonly tracking?: Omit<TrackingServerProps, 'namespace' | 'artifactStore' | 'database' | 'cloudIdentity' | 'monitoring'>;
+  /**
+   * Cloud identity for the workloads' service accounts (`AwsPodIdentity`, `AwsIrsaIdentity`).
+   * @default - none
+   */
+  readonly cloudIdentity?: ICloudIdentity;
+  /**
+   * Monitoring sink that workloads register with.
+   * @default - none (the Monitoring issue turns this on by default)
+   */
+  readonly monitoring?: IMonitoringSink;
+  /**
+   * Whether stateful resources (namespace, database, artifact volume) survive a destroy.
+   * @default 'retain'
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const schema = z.strictObject({
+  name: k8sName.default('mlops'),
+  namespace: k8sName.default('mlops'),
+  createNamespace: z.boolean().default(true),
+  cluster: z.custom<IClusterConnection>((v) => typeof v === 'object' && v !== null && 'kubernetesProvider' in v && 'helmProvider' in v, {
+    message: 'must provide kubernetesProvider and helmProvider',
+  }).optional(),
+  kubeconfig: z.object({}).passthrough().optional(),
+  artifactStore: z.custom<IArtifactStore>((v) => typeof v === 'object' && v !== null && 'artifactsDestination' in v, { message: 'must be an IArtifactStore' }).optional(),
+  artifactVolume: z.object({}).passthrough().optional(),
+  database: z.custom<IRegistryDatabase>((v) => typeof v === 'object' && v !== null && 'uriSecret' in v, { message: 'must be an IRegistryDatabase' }).optional(),
+  postgres: z.object({}).passthrough().optional(),
+  tracking: z.object({}).passthrough().optional(),
+  cloudIdentity: z.custom<ICloudIdentity>().optional(),
+  monitoring: z.custom<IMonitoringSink>().optional(),
+  removalPolicy: removalPolicySchema.default('retain'),
+});
+
+/**
+ * A whole MLOps platform on one cluster: namespace with default-deny network
+ * policies, registry database and artifact store (in-cluster by default), and
+ * the MLflow tracking server. Training jobs, models, monitoring and drift
+ * monitors attach to it.
+ */
+export class MlopsPlatform extends Construct implements IMlopsPlatform {
+  public readonly instanceName: string;
+  public readonly namespace: MlopsNamespace;
+  /** The namespace name. */
+  public readonly namespaceName: string;
+  public readonly cluster: IClusterConnection;
+  public readonly artifactStore: IArtifactStore;
+  public readonly database: IRegistryDatabase;
+  public readonly trackingServer: TrackingServer;
+  /** In-cluster URI of the tracking server. */
+  public readonly trackingUri: string;
+  public readonly cloudIdentity?: ICloudIdentity;
+  public readonly monitoring?: IMonitoringSink;
+
+  constructor(scope: Construct, id: string, props: MlopsPlatformProps = {}) {
+    super(scope, id);
+    const p = parseProps(schema, props, this);
+    const path = this.node.path;
+    if (p.cluster && p.kubeconfig) fail(path, 'kubeconfig', 'got both cluster and kubeconfig; give one: cluster for providers you configured, kubeconfig for a file and context');
+    if (p.artifactStore && p.artifactVolume) fail(path, 'artifactVolume', 'got both artifactStore and artifactVolume; artifactVolume configures the default store and is ignored with artifactStore');
+    if (p.database && p.postgres) fail(path, 'postgres', 'got both database and postgres; postgres configures the default database and is ignored with database');
+
+    const removalPolicy = p.removalPolicy as RemovalPolicy;
+    this.instanceName = p.name;
+    this.cloudIdentity = p.cloudIdentity;
+    this.monitoring = p.monitoring;
+    this.cluster = p.cluster ?? new KubeconfigConnection(this, 'Cluster', p.kubeconfig as KubeconfigConnectionProps | undefined);
+    this.namespace = new MlopsNamespace(this, 'Namespace', { name: p.namespace, create: p.createNamespace, removalPolicy });
+    this.namespaceName = this.namespace.name;
+    this.artifactStore =
+      p.artifactStore ??
+      new VolumeArtifactStore(this, 'Artifacts', { ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
+    this.database =
+      p.database ?? new InClusterPostgres(this, 'Database', { ...(p.postgres as object), namespace: this.namespace, removalPolicy });
+    this.trackingServer = new TrackingServer(this, 'Tracking', {
+      ...(p.tracking as object),
+      namespace: this.namespace,
+      artifactStore: this.artifactStore,
+      database: this.database,
+      cloudIdentity: p.cloudIdentity,
+      monitoring: p.monitoring,
+    });
+    this.trackingUri = this.trackingServer.trackingUri;
+  }
+
+  public trackingClientEnv(): EnvVar[] {
+    return this.trackingServer.clientEnv();
+  }
+
+  public trackingClientLabels(): Record<string, string> {
+    return { [TRACKING_CLIENT_LABEL]: 'true' };
+  }
+}

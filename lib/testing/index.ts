@@ -1,0 +1,134 @@
+/**
+ * Test helpers for stacks built with cdktf-mlops, for vitest (cdktf ships
+ * Jest-only matchers). Import from `cdktf-mlops/testing`:
+ *
+ * ```ts
+ * import { expect } from 'vitest';
+ * import { setupCdktfMatchers, synthJson, resourcesOf } from 'cdktf-mlops/testing';
+ * setupCdktfMatchers(expect);
+ * expect(Testing.synth(stack)).toHaveResourceWithProperties(DeploymentV1, { ... });
+ * ```
+ */
+import type { Construct } from 'constructs';
+import type {} from 'vitest';
+import { App, Testing, TerraformStack } from '../core/cdktf';
+import {
+  getToHaveDataSourceWithProperties,
+  getToHaveProviderWithProperties,
+  getToHaveResourceWithProperties,
+  type TerraformConstructor,
+} from 'cdktf/lib/testing/matchers';
+
+/** The subset of vitest's `expect` the adapter needs. */
+export interface ExpectLike {
+  extend(matchers: Record<string, (this: unknown, received: unknown, ...args: any[]) => { pass: boolean; message: () => string }>): void;
+  arrayContaining(items: unknown[]): { asymmetricMatch(other: unknown): boolean };
+  objectContaining(obj: Record<string, unknown>): unknown;
+}
+
+/** The matchers added by {@link setupCdktfMatchers}. */
+export interface CdktfMatchers<R = unknown> {
+  toHaveResource(resource: TerraformConstructor): R;
+  toHaveResourceWithProperties(resource: TerraformConstructor, properties: Record<string, unknown>): R;
+  toHaveDataSource(dataSource: TerraformConstructor): R;
+  toHaveDataSourceWithProperties(dataSource: TerraformConstructor, properties: Record<string, unknown>): R;
+  toHaveProvider(provider: TerraformConstructor): R;
+  toHaveProviderWithProperties(provider: TerraformConstructor, properties: Record<string, unknown>): R;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Assertion<T = any> extends CdktfMatchers<T> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AsymmetricMatchersContaining extends CdktfMatchers {}
+}
+
+/** Registers cdktf's matchers (`toHaveResourceWithProperties`, ...) on vitest's `expect`. */
+export function setupCdktfMatchers(expect: ExpectLike): void {
+  const evaluate = (items: unknown[], props: Record<string, unknown>): boolean =>
+    Object.keys(props).length === 0
+      ? items.length > 0
+      : expect.arrayContaining([expect.objectContaining(props)]).asymmetricMatch(items);
+  const wrap = (fn: (received: string, ctor: TerraformConstructor, props?: Record<string, unknown>) => { pass: boolean; message: string }) =>
+    (received: unknown, ctor: TerraformConstructor, props: Record<string, unknown> = {}) => {
+      const r = fn(received as string, ctor, props);
+      return { pass: r.pass, message: () => r.message };
+    };
+  const resource = getToHaveResourceWithProperties(evaluate);
+  const dataSource = getToHaveDataSourceWithProperties(evaluate);
+  const provider = getToHaveProviderWithProperties(evaluate);
+  expect.extend({
+    toHaveResource: wrap(resource),
+    toHaveResourceWithProperties: wrap(resource),
+    toHaveDataSource: wrap(dataSource),
+    toHaveDataSourceWithProperties: wrap(dataSource),
+    toHaveProvider: wrap(provider),
+    toHaveProviderWithProperties: wrap(provider),
+  });
+}
+
+/** A synthesized stack as parsed JSON. */
+export interface SynthesizedJson {
+  readonly resource?: Record<string, Record<string, any>>;
+  readonly data?: Record<string, Record<string, any>>;
+  readonly provider?: Record<string, any[]>;
+  readonly output?: Record<string, any>;
+  readonly [key: string]: unknown;
+}
+
+/** Builds a stack with `build`, synthesizes it and returns the JSON text (for the matchers) and the parsed JSON. */
+export function synthStack(build: (stack: TerraformStack) => void): { text: string; json: SynthesizedJson; stack: TerraformStack } {
+  const app = Testing.app({ stackTraces: false });
+  const stack = new TerraformStack(app, 'test');
+  build(stack);
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) as SynthesizedJson, stack };
+}
+
+/** Synthesizes a stack that is already built. */
+export function synthJson(stack: TerraformStack): SynthesizedJson {
+  return JSON.parse(Testing.synth(stack)) as SynthesizedJson;
+}
+
+/** The resources of one Terraform type, keyed by their logical id. */
+export function resourcesOf(json: SynthesizedJson, type: string): Record<string, any> {
+  return json.resource?.[type] ?? {};
+}
+
+/** The single resource of a type whose `metadata.name` (or name) matches, or throws listing what exists. */
+export function resourceNamed(json: SynthesizedJson, type: string, name: string): any {
+  const all = Object.values(resourcesOf(json, type));
+  const found = all.filter((r) => (r.metadata?.name ?? r.name) === name);
+  if (found.length !== 1) {
+    const names = all.map((r) => r.metadata?.name ?? r.name);
+    throw new Error(`expected one ${type} named ${name}, found ${found.length}; names: ${names.join(', ')}`);
+  }
+  return found[0];
+}
+
+/** Every container (and init container) of every workload in the stack, with where it came from. */
+export function allContainers(json: SynthesizedJson): { where: string; pod: any; container: any }[] {
+  const out: { where: string; pod: any; container: any }[] = [];
+  const podSpecs: [string, any][] = [];
+  for (const [type, path] of [
+    ['kubernetes_deployment_v1', (r: any) => r.spec?.template?.spec],
+    ['kubernetes_stateful_set_v1', (r: any) => r.spec?.template?.spec],
+    ['kubernetes_job_v1', (r: any) => r.spec?.template?.spec],
+    ['kubernetes_cron_job_v1', (r: any) => r.spec?.job_template?.spec?.template?.spec],
+    ['kubernetes_daemon_set_v1', (r: any) => r.spec?.template?.spec],
+    ['kubernetes_pod_v1', (r: any) => r.spec],
+  ] as const) {
+    for (const [id, r] of Object.entries(resourcesOf(json, type))) podSpecs.push([`${type}.${id}`, path(r)]);
+  }
+  for (const [where, pod] of podSpecs) {
+    for (const c of [...(pod?.init_container ?? []), ...(pod?.container ?? [])]) out.push({ where: `${where}/${c.name}`, pod, container: c });
+  }
+  return out;
+}
+
+/** A fresh app for tests that build several stacks. */
+export function testApp(): App {
+  return Testing.app({ stackTraces: false });
+}
+
+export type { Construct };

@@ -1,0 +1,108 @@
+"""Prepares the MLflow tracking database before the server starts.
+
+Runs as the init container of the tracking server, in the MLflow image (which
+has SQLAlchemy and psycopg2). Steps, all under one Postgres advisory lock so
+that replicas starting together do not race:
+
+1. When built-in auth is on, create the auth database if it is missing and
+   write the auth config file (admin credentials come from a Secret via env).
+2. Bring the tracking schema up to date: a fresh database is initialised by
+   MLflow's own store; an existing one is migrated with `mlflow db upgrade`.
+
+Environment:
+  MLFLOW_BACKEND_STORE_URI   SQLAlchemy URI of the tracking database (required)
+  MLOPS_AUTH_ENABLED         "true" to prepare basic auth
+  MLOPS_AUTH_DATABASE        name of the auth database (default mlflow_auth)
+  MLOPS_AUTH_CONFIG_PATH     where to write basic_auth.ini
+  MLOPS_AUTH_DEFAULT_PERMISSION  READ | EDIT | MANAGE | NO_PERMISSIONS
+  MLFLOW_ADMIN_USERNAME / MLFLOW_ADMIN_PASSWORD
+
+Exit codes: 0 ready, 2 configuration error, 3 database error.
+"""
+import configparser
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+LOCK_ID = 7_270_007  # arbitrary, constant across releases
+
+
+def auth_database_uri(uri: str, database: str) -> str:
+    """The same server and credentials as `uri`, with another database name."""
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def write_auth_config(path: str, database_uri: str, username: str, password: str, default_permission: str) -> None:
+    config = configparser.ConfigParser(interpolation=None)
+    config["mlflow"] = {
+        "default_permission": default_permission,
+        "database_uri": database_uri,
+        "admin_username": username,
+        "admin_password": password,
+        "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        config.write(handle)
+
+
+def main() -> int:
+    uri = os.environ.get("MLFLOW_BACKEND_STORE_URI", "")
+    if not uri:
+        print("MLFLOW_BACKEND_STORE_URI is not set", file=sys.stderr)
+        return 2
+    auth = os.environ.get("MLOPS_AUTH_ENABLED", "false") == "true"
+
+    import sqlalchemy  # in the MLflow image
+
+    engine = sqlalchemy.create_engine(uri, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            is_postgres = engine.dialect.name == "postgresql"
+            if is_postgres:
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
+            if auth:
+                database = os.environ.get("MLOPS_AUTH_DATABASE", "mlflow_auth")
+                exists = conn.execute(
+                    sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}
+                ).first() if is_postgres else True
+                if not exists:
+                    conn.execute(sqlalchemy.text('CREATE DATABASE "%s"' % database.replace('"', '')))
+                    print(f"created auth database {database}")
+                username = os.environ.get("MLFLOW_ADMIN_USERNAME", "")
+                password = os.environ.get("MLFLOW_ADMIN_PASSWORD", "")
+                if not username or not password:
+                    print("MLFLOW_ADMIN_USERNAME and MLFLOW_ADMIN_PASSWORD are required with auth", file=sys.stderr)
+                    return 2
+                write_auth_config(
+                    os.environ.get("MLOPS_AUTH_CONFIG_PATH", "/etc/mlflow-auth/basic_auth.ini"),
+                    auth_database_uri(uri, database),
+                    username,
+                    password,
+                    os.environ.get("MLOPS_AUTH_DEFAULT_PERMISSION", "READ"),
+                )
+            fresh = not sqlalchemy.inspect(conn).has_table("alembic_version")
+            if fresh:
+                # MLflow creates and stamps the schema of an empty database itself.
+                from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+                SqlAlchemyStore(uri, "/tmp/mlflow-init-artifacts")
+                print("initialised a fresh tracking database")
+            else:
+                subprocess.run(["mlflow", "db", "upgrade", uri], check=True)
+                print("tracking database schema is up to date")
+    except subprocess.CalledProcessError as err:
+        print(f"mlflow db upgrade failed with exit code {err.returncode}", file=sys.stderr)
+        return 3
+    except sqlalchemy.exc.SQLAlchemyError as err:
+        print(f"database error: {err.__class__.__name__}: {err}", file=sys.stderr)
+        return 3
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

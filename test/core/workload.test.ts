@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { JobV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/job-v1';
+import type { CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
+import type { StatefulSetV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
+import { buildPodSpec, type PodSpec } from '../../lib/core/workload';
+
+const base = () =>
+  buildPodSpec({
+    containers: [{ name: 'app', image: 'x:1', resources: { cpu: '100m', memory: '128Mi' }, writablePaths: ['/tmp', '/cache'] }],
+    initContainers: [{ name: 'init', image: 'x:1', resources: { cpu: '100m', memory: '64Mi' }, writablePaths: ['/tmp'] }],
+  });
+
+describe('buildPodSpec', () => {
+  it('applies the secure defaults to every container and the pod', () => {
+    const pod = base();
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of [...(pod.container as any[]), ...(pod.initContainer as any[])]) {
+      expect(c.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: '10001',
+        runAsGroup: '10001',
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'], add: undefined },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+  });
+
+  it('sets requests and a memory limit equal to the request by default, and no CPU limit', () => {
+    const [c] = base().container as any[];
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } });
+  });
+
+  it('gives each writable path an emptyDir, shared between containers that name the same path', () => {
+    const pod = base();
+    const volumes = pod.volume as any[];
+    expect(volumes.map((v) => v.name)).toEqual(['scratch-0', 'scratch-1']);
+    const [app] = pod.container as any[];
+    const [init] = pod.initContainer as any[];
+    expect(app.volumeMount).toEqual([{ name: 'scratch-0', mountPath: '/tmp' }, { name: 'scratch-1', mountPath: '/cache' }]);
+    expect(init.volumeMount).toEqual([{ name: 'scratch-0', mountPath: '/tmp' }]);
+  });
+
+  it('sets GPUs as requests and limits', () => {
+    const pod = buildPodSpec({ containers: [{ name: 'a', image: 'x:1', resources: { cpu: '1', memory: '1Gi', gpus: 2 } }] });
+    expect((pod.container as any[])[0].resources.limits['nvidia.com/gpu']).toBe('2');
+  });
+
+  it('applies documented opt-outs, and only those', () => {
+    const pod = buildPodSpec({
+      security: { readOnlyRootFilesystem: false, runAsUser: 999, addCapabilities: ['NET_BIND_SERVICE'] },
+      automountServiceAccountToken: true,
+      containers: [{ name: 'a', image: 'x:1', resources: { cpu: '1', memory: '1Gi' } }],
+    });
+    const sc = (pod.container as any[])[0].securityContext;
+    expect(sc.readOnlyRootFilesystem).toBe(false);
+    expect(sc.runAsUser).toBe('999');
+    expect(sc.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    expect(sc.allowPrivilegeEscalation).toBe(false);
+    expect(pod.automountServiceAccountToken).toBe(true);
+  });
+
+  it('produces a pod spec every workload kind accepts (type-level check)', () => {
+    const pod: PodSpec = base();
+    const job: JobV1SpecTemplateSpec = pod;
+    const cron: CronJobV1SpecJobTemplateSpecTemplateSpec = pod;
+    const sts: StatefulSetV1SpecTemplateSpec = pod;
+    expect([job, cron, sts].every((p) => p === pod)).toBe(true);
+  });
+});

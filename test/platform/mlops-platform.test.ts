@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { MlopsPlatform, ValidationError, VolumeArtifactStore, MlopsNamespace } from '../../lib';
+import { allContainers, resourceNamed, resourcesOf, synthStack } from '../../lib/testing';
+
+const local = () => synthStack((stack) => new MlopsPlatform(stack, 'Platform'));
+
+describe('MlopsPlatform defaults', () => {
+  it('creates the namespace with restricted pod security, retained on destroy', () => {
+    const { text, json } = local();
+    expect(text).toHaveResourceWithProperties(NamespaceV1, {
+      metadata: expect.objectContaining({
+        name: 'mlops',
+        labels: expect.objectContaining({ 'pod-security.kubernetes.io/enforce': 'restricted' }),
+      }),
+    });
+    expect(resourceNamed(json, 'kubernetes_namespace_v1', 'mlops').lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('denies all ingress and egress by default and allows DNS', () => {
+    const { json } = local();
+    const deny = resourceNamed(json, 'kubernetes_network_policy_v1', 'default-deny');
+    expect(deny.spec.pod_selector).toEqual({});
+    expect(deny.spec.policy_types).toEqual(['Ingress', 'Egress']);
+    expect(deny.spec.ingress).toBeUndefined();
+    expect(deny.spec.egress).toBeUndefined();
+    const dns = resourceNamed(json, 'kubernetes_network_policy_v1', 'allow-dns');
+    expect(dns.spec.egress[0].ports).toEqual([
+      { port: '53', protocol: 'UDP' },
+      { port: '53', protocol: 'TCP' },
+    ]);
+  });
+
+  it('admits the database only from the tracking server', () => {
+    const { json } = local();
+    const policy = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-postgres-ingress');
+    expect(policy.spec.pod_selector.match_labels['app.kubernetes.io/component']).toBe('database');
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ pod_selector: { match_labels: expect.objectContaining({ 'app.kubernetes.io/component': 'tracking-server' }) } }],
+        ports: [{ port: '5432', protocol: 'TCP' }],
+      },
+    ]);
+    const egress = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-database-egress');
+    expect(egress.spec.pod_selector.match_labels['app.kubernetes.io/component']).toBe('tracking-server');
+  });
+
+  it('admits tracking clients, by label, to the tracking server only on its port', () => {
+    const { json } = local();
+    const ingress = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-ingress');
+    expect(ingress.spec.ingress[0].from).toEqual([{ pod_selector: { match_labels: { 'mlops.cdktf.io/tracking-client': 'true' } } }]);
+    expect(ingress.spec.ingress[0].ports).toEqual([{ port: '5000', protocol: 'TCP' }]);
+    const clients = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-clients-egress');
+    expect(clients.spec.pod_selector.match_labels).toEqual({ 'mlops.cdktf.io/tracking-client': 'true' });
+  });
+
+  it('runs Postgres as a StatefulSet with a retained volume and a generated password', () => {
+    const { json } = local();
+    const sts = resourceNamed(json, 'kubernetes_stateful_set_v1', 'mlflow-postgres');
+    expect(sts.lifecycle).toEqual({ prevent_destroy: true });
+    expect(sts.spec.volume_claim_template[0].metadata.name).toBe('data');
+    expect(sts.spec.persistent_volume_claim_retention_policy).toEqual([{ when_deleted: 'Retain', when_scaled: 'Retain' }]);
+    const container = sts.spec.template.spec.container[0];
+    expect(container.image).toMatch(/^docker\.io\/library\/postgres:\d+\.\d+/);
+    expect(container.env).toContainEqual({ name: 'POSTGRES_PASSWORD', value_from: { secret_key_ref: { name: '${kubernetes_secret_v1.Platform_Database_Secret_BF6855F4.metadata[0].name}', key: 'password' } } });
+    expect(container.startup_probe.exec.command[0]).toBe('pg_isready');
+    const pw = Object.values(resourcesOf(json, 'random_password'))[0];
+    expect(pw).toMatchObject({ length: 32, special: false, lifecycle: { prevent_destroy: true } });
+  });
+
+  it('keeps artifacts on a retained claim that does not block apply waiting for a consumer', () => {
+    const { json } = local();
+    const pvc = resourceNamed(json, 'kubernetes_persistent_volume_claim_v1', 'mlflow-artifacts');
+    expect(pvc.wait_until_bound).toBe(false);
+    expect(pvc.lifecycle).toEqual({ prevent_destroy: true });
+    expect(pvc.spec.access_modes).toEqual(['ReadWriteOnce']);
+  });
+
+  it('runs the tracking server with the URI from a Secret, proxied artifacts and a schema step first', () => {
+    const { json } = local();
+    const dep = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow');
+    const pod = dep.spec.template.spec;
+    const [init] = pod.init_container;
+    const [server] = pod.container;
+    expect(init.name).toBe('prepare-database');
+    expect(init.command).toEqual(['python', '/opt/mlops/prepare_tracking.py']);
+    expect(server.image).toBe('ghcr.io/mlflow/mlflow:v3.17.0-full');
+    expect(server.args).toEqual(expect.arrayContaining(['--serve-artifacts', '--artifacts-destination', '/mnt/artifacts']));
+    expect(server.args).not.toContain('--app-name');
+    const uriEnv = server.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI');
+    expect(uriEnv.value_from.secret_key_ref.key).toBe('uri');
+    expect(server.env.find((e: any) => e.name === 'MLFLOW_SERVER_ALLOWED_HOSTS').value).toContain('mlflow.mlops.svc.cluster.local:*');
+    expect(server.env.find((e: any) => e.name === 'MLFLOW_EXPOSE_PROMETHEUS')).toBeDefined();
+    for (const probe of ['startup_probe', 'readiness_probe', 'liveness_probe']) expect(server[probe].http_get.path).toBe('/health');
+    // a ReadWriteOnce volume cannot follow a surge pod to another node
+    expect(dep.spec.strategy.type).toBe('Recreate');
+    const svc = resourceNamed(json, 'kubernetes_service_v1', 'mlflow');
+    expect(svc.spec.type).toBe('ClusterIP');
+  });
+
+  it('gives every container the secure-workload defaults', () => {
+    const { json } = local();
+    const containers = allContainers(json);
+    expect(containers.length).toBeGreaterThanOrEqual(3);
+    for (const { where, pod, container } of containers) {
+      const sc = container.security_context;
+      expect(sc, where).toMatchObject({
+        run_as_non_root: true,
+        read_only_root_filesystem: true,
+        allow_privilege_escalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        seccomp_profile: { type: 'RuntimeDefault' },
+      });
+      expect(Number(sc.run_as_user), where).toBeGreaterThan(0);
+      expect(pod.automount_service_account_token, where).toBe(false);
+      expect(container.resources.requests.cpu, where).toBeDefined();
+      expect(container.resources.requests.memory, where).toBeDefined();
+      expect(container.resources.limits.memory, where).toBeDefined();
+      expect(container.image, where).toMatch(/(:[\w][\w.-]*|@sha256:[a-f0-9]{64})$/);
+      expect(container.image, where).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('writes no secret value into the synthesized JSON', () => {
+    const { json } = local();
+    for (const secret of Object.values(resourcesOf(json, 'kubernetes_secret_v1'))) {
+      for (const [key, value] of Object.entries(secret.data ?? {})) {
+        if (['password', 'uri', 'flask-secret-key'].includes(key)) expect(value, key).toMatch(/\$\{random_password\./);
+      }
+    }
+    expect(JSON.stringify(json)).not.toMatch(/password1234|"password":\s*"[^$]/);
+  });
+
+  it('configures the providers from the kubeconfig, or uses the ones given', () => {
+    const { text } = synthStack((stack) => new MlopsPlatform(stack, 'P', { kubeconfig: { configPath: '/etc/kube', context: 'kind-mlops' } }));
+    expect(text).toHaveProviderWithProperties(KubernetesProvider, { config_path: '/etc/kube', config_context: 'kind-mlops' });
+    const { json } = synthStack((stack) => {
+      const kubernetesProvider = new KubernetesProvider(stack, 'K8s', { configPath: '/mine' });
+      const { HelmProvider } = require('@cdktf/provider-helm/lib/provider');
+      const helmProvider = new HelmProvider(stack, 'Helm', {});
+      new MlopsPlatform(stack, 'P', { cluster: { kubernetesProvider, helmProvider } });
+    });
+    expect(json.provider?.kubernetes).toEqual([{ config_path: '/mine' }]);
+  });
+
+  it('exposes typed attributes', () => {
+    synthStack((stack) => {
+      const platform = new MlopsPlatform(stack, 'Platform', { namespace: 'ml' });
+      expect(platform.trackingUri).toBe('http://mlflow.ml.svc.cluster.local:5000');
+      expect(platform.namespace).toBeInstanceOf(MlopsNamespace);
+      expect(platform.artifactStore).toBeInstanceOf(VolumeArtifactStore);
+      expect(platform.database.kind).toBe('in-cluster-postgres');
+      expect(platform.trackingServer.deployment).toBeDefined();
+    });
+  });
+});
+
+describe('MlopsPlatform exposure and auth', () => {
+  const exposed = () =>
+    synthStack((stack) => new MlopsPlatform(stack, 'Platform', { tracking: { ingress: { host: 'mlflow.example.com', clusterIssuer: 'letsencrypt' } } }));
+
+  it('turns built-in auth on when exposed through an Ingress with TLS', () => {
+    const { json } = exposed();
+    const server = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0];
+    expect(server.args).toEqual(expect.arrayContaining(['--app-name', 'basic-auth']));
+    expect(server.env.find((e: any) => e.name === 'MLFLOW_AUTH_CONFIG_PATH').value).toBe('/etc/mlflow-auth/basic_auth.ini');
+    const ingress = resourceNamed(json, 'kubernetes_ingress_v1', 'mlflow');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['mlflow.example.com'], secret_name: 'mlflow-tls' }]);
+    expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
+    const auth = resourceNamed(json, 'kubernetes_secret_v1', 'mlflow-auth');
+    expect(auth.data.password).toMatch(/^\$\{random_password\./);
+  });
+
+  it('admits the ingress controller namespace', () => {
+    const { json } = exposed();
+    const ingress = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-ingress');
+    expect(ingress.spec.ingress[0].from).toContainEqual({ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, pod_selector: {} });
+  });
+
+  it('can keep auth off explicitly when exposed', () => {
+    const { json } = synthStack((stack) => new MlopsPlatform(stack, 'P', { tracking: { ingress: { host: 'mlflow.example.com' }, auth: { enabled: false } } }));
+    expect(resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0].args).not.toContain('--app-name');
+  });
+
+  it('rolls out without downtime and keeps a disruption budget with several replicas on a shared store', () => {
+    const { json } = synthStack((stack) => new MlopsPlatform(stack, 'P', { artifactVolume: { accessMode: 'ReadWriteMany' }, tracking: { replicas: 3 } }));
+    const dep = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow');
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rolling_update: { max_unavailable: '0', max_surge: '1' } });
+    expect(dep.spec.replicas).toBe('3');
+    const pdb = resourceNamed(json, 'kubernetes_pod_disruption_budget_v1', 'mlflow');
+    expect(pdb.spec.selector.match_labels).toEqual(dep.spec.selector.match_labels);
+  });
+});
+
+describe('MlopsPlatform validation', () => {
+  const build = (props: any) => () => synthStack((stack) => new MlopsPlatform(stack, 'Platform', props));
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a ValidationError');
+  };
+
+  it('rejects a namespace that is not an RFC 1123 label', () => {
+    const m = message(build({ namespace: 'MLOps_Prod' }));
+    expect(m).toContain('test/Platform');
+    expect(m).toContain('namespace: got "MLOps_Prod"');
+    expect(m).toContain('RFC 1123');
+  });
+  it('rejects a memory size in GB', () => {
+    const m = message(build({ tracking: { resources: { cpu: '500m', memory: '1GB' } } }));
+    expect(m).toContain('resources.memory: got "1GB"');
+    expect(m).toContain('"2Gi"');
+  });
+  it('rejects an image without a tag, or with :latest', () => {
+    expect(message(build({ tracking: { image: 'ghcr.io/mlflow/mlflow' } }))).toMatch(/image: got "ghcr.io\/mlflow\/mlflow"; has no tag/);
+    expect(message(build({ tracking: { image: 'ghcr.io/mlflow/mlflow:latest' } }))).toMatch(/image: got "ghcr.io\/mlflow\/mlflow:latest"; uses ":latest"/);
+  });
+  it.each([0, -1, 1.5])('rejects replicas %s', (replicas) => {
+    expect(message(build({ tracking: { replicas } }))).toMatch(new RegExp(`replicas: got ${replicas};`));
+  });
+  it('rejects more than one replica on a ReadWriteOnce artifact volume', () => {
+    const m = message(build({ tracking: { replicas: 2 } }));
+    expect(m).toContain('replicas: got 2');
+    expect(m).toContain('ReadWriteOnce');
+    expect(m).toContain('ReadWriteMany');
+  });
+  it('rejects an unknown prop with the list of allowed ones', () => {
+    const m = message(build({ namespce: 'mlops' }));
+    expect(m).toContain('namespce: unknown prop "namespce"');
+    expect(m).toContain('namespace');
+  });
+  it('rejects a typo in a nested prop', () => {
+    const m = message(build({ tracking: { replicaz: 2 } }));
+    expect(m).toContain('Invalid props for test/Platform/Tracking');
+    expect(m).toContain('replicaz: unknown prop "replicaz"; allowed props here:');
+    expect(m).toContain('replicas');
+  });
+  it('rejects conflicting connection props', () => {
+    const m = message(() =>
+      synthStack((stack) => {
+        const { KubernetesProvider } = require('@cdktf/provider-kubernetes/lib/provider');
+        const { HelmProvider } = require('@cdktf/provider-helm/lib/provider');
+        new MlopsPlatform(stack, 'Platform', {
+          cluster: { kubernetesProvider: new KubernetesProvider(stack, 'K', {}), helmProvider: new HelmProvider(stack, 'H', {}) },
+          kubeconfig: { configPath: '/x' },
+        });
+      }),
+    );
+    expect(m).toContain('kubeconfig: got both cluster and kubeconfig');
+  });
+  it('throws at construct time, before synthesis', () => {
+    expect(() => synthStack(() => undefined)).not.toThrow();
+    let constructed = false;
+    expect(() =>
+      synthStack((stack) => {
+        new MlopsPlatform(stack, 'Platform', { namespace: 'Bad_Name' });
+        constructed = true;
+      }),
+    ).toThrow(ValidationError);
+    expect(constructed).toBe(false);
+  });
+});
+
+describe('stable addresses of stateful resources', () => {
+  it('keeps the construct ids of the database, its volume template, the password and the artifact claim', () => {
+    const { json } = local();
+    expect(Object.keys(resourcesOf(json, 'kubernetes_stateful_set_v1'))).toEqual(['Platform_Database_C370CC99']);
+    expect(Object.keys(resourcesOf(json, 'kubernetes_persistent_volume_claim_v1'))).toEqual(['Platform_Artifacts_D98FDC30']);
+    expect(Object.keys(resourcesOf(json, 'random_password'))).toEqual(['Platform_Database_Password_498C3BFD']);
+    expect(Object.keys(resourcesOf(json, 'kubernetes_namespace_v1'))).toEqual(['Platform_Namespace_61F49379']);
+    expect(resourcesOf(json, 'kubernetes_stateful_set_v1').Platform_Database_C370CC99.spec.volume_claim_template[0].metadata.name).toBe('data');
+  });
+});
+
+describe('DeploymentV1 matcher adapter', () => {
+  it('fails when the property does not match', () => {
+    const { text } = local();
+    expect(text).toHaveResource(DeploymentV1);
+    expect(text).not.toHaveResourceWithProperties(DeploymentV1, { metadata: expect.objectContaining({ name: 'not-there' }) });
+  });
+});

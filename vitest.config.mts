@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Synthesis is CPU-bound; two cores on the CI machine.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
