@@ -34,3 +34,17 @@ export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, typ
 
 export type { IMlopsPlatform } from './platform/platform-context';
 export { MlopsPlatform, type MlopsPlatformProps } from './platform/mlops-platform';
+
+// AWS backends
+export * from './aws/s3-artifact-store';
+export * from './aws/s3-artifact-store-base';
+export * from './aws/imported-s3-artifact-store';
+export * from './aws/s3-compatible-artifact-store';
+export * from './aws/rds-registry-database';
+export * from './aws/existing-rds-registry-database';
+export * from './aws/aws-pod-identity';
+export * from './aws/aws-irsa-identity';
+export * from './aws/eks-cluster-connection';
+export * from './aws/external-secrets-operator';
+export * from './aws/encryption-key';
+export { bucketNameProblem } from './aws/validators';

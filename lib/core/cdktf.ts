@@ -17,5 +17,8 @@ export {
   S3Backend,
   LocalBackend,
   Aspects,
+  TerraformAsset,
+  AssetType,
+  dependable,
 } from 'cdktf';
 export type { IResolvable, ITerraformDependable, TerraformMetaArguments, IAspect } from 'cdktf';

@@ -144,6 +144,7 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       new VolumeArtifactStore(this, 'Artifacts', { ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
     this.database =
       p.database ?? new InClusterPostgres(this, 'Database', { ...(p.postgres as object), namespace: this.namespace, removalPolicy });
+    this.database.useNamespace?.(this.namespace);
     this.trackingServer = new TrackingServer(this, 'Tracking', {
       ...(p.tracking as object),
       namespace: this.namespace,

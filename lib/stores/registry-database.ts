@@ -1,4 +1,5 @@
 import type { EgressTarget } from '../core/network';
+import type { MlopsNamespace } from '../cluster/mlops-namespace';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeySelector {
@@ -28,4 +29,9 @@ export interface IRegistryDatabase {
    * cloud: the security group already admits the cluster).
    */
   allowConnectionsFrom(podLabels: Record<string, string>): void;
+  /**
+   * Called by the platform with the namespace the tracking server runs in, so
+   * in-cluster parts of the database (e.g. a credential sync) are created after it.
+   */
+  useNamespace?(namespace: MlopsNamespace): void;
 }

@@ -1,0 +1,59 @@
+import type { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Backend, TerraformStack } from '../../lib/core/cdktf';
+import { AwsPodIdentity, EksClusterConnection, MlopsPlatform, RdsRegistryDatabase, S3ArtifactStore } from '../../lib';
+
+/** Settings of the AWS example; the defaults are placeholders to replace. */
+export interface AwsMlopsStackProps {
+  readonly region?: string;
+  readonly clusterName?: string;
+  readonly bucketName?: string;
+  readonly privateSubnetIds?: string[];
+  /**
+   * Remote state: an S3 bucket (versioned, encrypted) with native S3 locking.
+   * @default - local state (fine for a first try, not for a team)
+   */
+  readonly stateBucket?: string;
+}
+
+/**
+ * The whole platform on AWS: an existing EKS cluster by name, artifacts in S3
+ * (SSE-KMS, TLS-only, versioned), the registry in RDS PostgreSQL with its
+ * password managed by RDS in Secrets Manager, and EKS Pod Identity for every
+ * workload. Synthesizes without credentials: nothing calls AWS until plan.
+ */
+export class AwsMlopsStack extends TerraformStack {
+  public readonly platform: MlopsPlatform;
+
+  constructor(scope: Construct, id: string, props: AwsMlopsStackProps = {}) {
+    super(scope, id);
+    const region = props.region ?? 'eu-west-1';
+    if (props.stateBucket) {
+      new S3Backend(this, { bucket: props.stateBucket, key: `${id}/terraform.tfstate`, region, encrypt: true });
+      // Terraform >= 1.10 locks with a lock object next to the state, no DynamoDB table needed.
+      this.addOverride('terraform.backend.s3.use_lockfile', true);
+    }
+    new AwsProvider(this, 'Aws', { region, defaultTags: [{ tags: { 'app.kubernetes.io/part-of': 'cdktf-mlops' } }] });
+
+    const cluster = new EksClusterConnection(this, 'Cluster', { clusterName: props.clusterName ?? 'ml-prod' });
+    const cloudIdentity = new AwsPodIdentity(this, 'PodIdentity', { clusterName: cluster.clusterName });
+    const artifactStore = new S3ArtifactStore(this, 'Artifacts', { bucketName: props.bucketName ?? 'acme-mlops-artifacts' });
+    const database = new RdsRegistryDatabase(this, 'RegistryDb', {
+      namespace: 'mlops',
+      clusterName: cluster.clusterName,
+      vpcId: cluster.vpcId,
+      privateSubnetIds: props.privateSubnetIds ?? ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+      allowedSecurityGroupIds: [cluster.clusterSecurityGroupId],
+      profile: 'production',
+    });
+
+    this.platform = new MlopsPlatform(this, 'Platform', {
+      namespace: 'mlops',
+      cluster,
+      cloudIdentity,
+      artifactStore,
+      database,
+      tracking: { replicas: 2 },
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
+import { parseProps } from '../core/props';
+import { k8sName } from '../core/validators';
+import { POD_IDENTITY_TRUST, awsContext, policyDocument } from './aws-context';
+
+/** Properties of an {@link ExternalSecretsOperator}. */
+export interface ExternalSecretsOperatorProps {
+  /** Name of the EKS cluster; the controller gets its AWS role through EKS Pod Identity. */
+  readonly clusterName: string;
+  /**
+   * Namespace of the operator.
+   * @default 'external-secrets'
+   */
+  readonly namespace?: string;
+  /**
+   * Version of the `external-secrets` chart from https://charts.external-secrets.io.
+   * @default '2.10.0'
+   */
+  readonly chartVersion?: string;
+  /**
+   * Prefix of the controller's IAM role name.
+   * @default 'mlops-external-secrets-'
+   */
+  readonly roleNamePrefix?: string;
+}
+
+const schema = z.strictObject({
+  clusterName: z.string().min(1),
+  namespace: k8sName.default('external-secrets'),
+  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { message: 'must be an exact chart version such as "2.10.0"' }).default('2.10.0'),
+  roleNamePrefix: z.string().regex(/^[\w+=,.@-]{1,32}$/).default('mlops-external-secrets-'),
+});
+
+/** The service account the chart creates for the controller. */
+const CONTROLLER_SERVICE_ACCOUNT = 'external-secrets';
+
+/**
+ * The External Secrets Operator (pinned chart, CRDs installed by the chart),
+ * with an IAM role for its controller that starts with no permissions;
+ * {@link grantSecretRead} adds read access to one secret at a time.
+ *
+ * Namespace editors are not given rights on SecretStores (`rbac.aggregateToEdit: false`):
+ * a SecretStore without an auth block uses the controller's role, so only
+ * cluster admins and this library may create them.
+ */
+export class ExternalSecretsOperator extends Construct {
+  public readonly release: Release;
+  public readonly role: IamRole;
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: ExternalSecretsOperatorProps) {
+    super(scope, id);
+    const p = parseProps(schema, props, this);
+    this.namespace = p.namespace;
+    this.role = new IamRole(this, 'Role', {
+      namePrefix: p.roleNamePrefix,
+      description: `External Secrets Operator controller on EKS cluster ${p.clusterName} (EKS Pod Identity)`,
+      assumeRolePolicy: policyDocument(this, 'RoleTrust', [POD_IDENTITY_TRUST]).json,
+      maxSessionDuration: 3600,
+    });
+    const association = new EksPodIdentityAssociation(this, 'PodIdentityAssociation', {
+      clusterName: p.clusterName,
+      namespace: p.namespace,
+      serviceAccount: CONTROLLER_SERVICE_ACCOUNT,
+      roleArn: this.role.arn,
+    });
+    this.release = new Release(this, 'Resource', {
+      name: 'external-secrets',
+      repository: 'https://charts.external-secrets.io',
+      chart: 'external-secrets',
+      version: p.chartVersion,
+      namespace: p.namespace,
+      createNamespace: true,
+      wait: true,
+      values: [
+        JSON.stringify({
+          installCRDs: true,
+          serviceAccount: { create: true, name: CONTROLLER_SERVICE_ACCOUNT },
+          rbac: { aggregateToEdit: false },
+        }),
+      ],
+      // The association must exist before the controller pod starts, or it runs without credentials.
+      dependsOn: [association],
+    });
+  }
+
+  /**
+   * Lets the controller read one Secrets Manager secret (GetSecretValue, DescribeSecret)
+   * and decrypt it with its KMS key (only via Secrets Manager).
+   */
+  public grantSecretRead(scope: Construct, id: string, secretArn: string, kmsKeyArn?: string): IamRolePolicyAttachment {
+    const region = awsContext(this).region;
+    const doc = policyDocument(scope, `${id}PolicyDocument`, [
+      { sid: 'ReadOneSecret', effect: 'Allow', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secretArn] },
+      ...(kmsKeyArn
+        ? [
+            {
+              sid: 'DecryptViaSecretsManager',
+              effect: 'Allow',
+              actions: ['kms:Decrypt'],
+              resources: [kmsKeyArn],
+              condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`secretsmanager.${region}.amazonaws.com`] }],
+            },
+          ]
+        : []),
+    ]);
+    const policy = new IamPolicy(scope, `${id}Policy`, {
+      namePrefix: 'mlops-read-secret-',
+      description: 'External Secrets Operator: read one Secrets Manager secret',
+      policy: doc.json,
+    });
+    return new IamRolePolicyAttachment(scope, `${id}Attachment`, { role: this.role.name, policyArn: policy.arn });
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { Testing } from '../../lib/core/cdktf';
+import { AwsMlopsStack } from '../../examples/aws/stack';
+import { allContainers, resourcesOf, type SynthesizedJson } from '../../lib/testing';
+
+function synth(props = {}): { text: string; json: SynthesizedJson } {
+  const app = Testing.app({ stackTraces: false });
+  const text = Testing.synth(new AwsMlopsStack(app, 'mlops-aws', props));
+  return { text, json: JSON.parse(text) };
+}
+
+describe('examples/aws', () => {
+  const { text, json } = synth({ stateBucket: 'acme-tf-state' });
+
+  it('synthesizes without credentials (snapshot)', () => {
+    expect(json).toMatchSnapshot();
+  });
+
+  it('keeps state in S3 with encryption and native locking', () => {
+    expect((json as any).terraform.backend.s3).toEqual({
+      bucket: 'acme-tf-state',
+      key: 'mlops-aws/terraform.tfstate',
+      region: 'eu-west-1',
+      encrypt: true,
+      use_lockfile: true,
+    });
+  });
+
+  it('holds no secret value: no password attribute, no random password, no static keys', () => {
+    expect(text).not.toMatch(/"(master_)?password"\s*:/);
+    expect(resourcesOf(json, 'random_password')).toEqual({});
+    expect(text).not.toMatch(/AKIA[0-9A-Z]{16}/);
+    expect(resourcesOf(json, 'aws_db_instance').RegistryDb_EE917142.manage_master_user_password).toBe(true);
+  });
+
+  it('gives the tracking server the S3 destination without MLFLOW_S3_ENDPOINT_URL (pod identity credentials)', () => {
+    const server = Object.values(resourcesOf(json, 'kubernetes_deployment_v1'))[0].spec.template.spec.container[0];
+    expect(server.args.join(' ')).toContain('--artifacts-destination s3://${aws_s3_bucket.Artifacts_82DD59A1.bucket}/mlflow');
+    expect(server.env.map((e: any) => e.name)).not.toContain('MLFLOW_S3_ENDPOINT_URL');
+  });
+
+  it('maps the tracking service account to its role with EKS Pod Identity and lets it reach the agent', () => {
+    const assoc = Object.values(resourcesOf(json, 'aws_eks_pod_identity_association'));
+    expect(assoc).toContainEqual(expect.objectContaining({ service_account: 'mlflow', role_arn: '${aws_iam_role.PodIdentity_TrackingRole_8F99F4EA.arn}' }));
+    const agent = Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')).find((p: any) => p.metadata.name === 'mlflow-pod-identity-agent-egress');
+    expect(agent.spec.egress[0].to).toContainEqual({ ip_block: { cidr: '169.254.170.23/32' } });
+  });
+
+  it('creates the database credential sync after the platform namespace (one apply on an empty cluster)', () => {
+    const sync = Object.values(resourcesOf(json, 'helm_release')).find((r: any) => r.name === 'mlflow-registry-db-sync');
+    expect(sync.depends_on).toContain('kubernetes_namespace_v1.Platform_Namespace_61F49379');
+  });
+
+  it('runs every pod with the secure defaults', () => {
+    for (const { where, container } of allContainers(json)) {
+      expect(container.security_context, where).toMatchObject({ run_as_non_root: true, read_only_root_filesystem: true, allow_privilege_escalation: false });
+    }
+  });
+});
