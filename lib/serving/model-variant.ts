@@ -1,0 +1,107 @@
+import { Construct } from 'constructs';
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import {
+  HorizontalPodAutoscalerV2,
+  type HorizontalPodAutoscalerV2SpecMetric,
+} from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import type { PodSpec } from '../core/workload';
+
+/** How the HPA of a variant scales. */
+export interface VariantAutoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly metrics: HorizontalPodAutoscalerV2SpecMetric[];
+  readonly scaleUpStabilizationSeconds: number;
+  readonly scaleUpPodsPerMinute: number;
+  readonly scaleUpPercentPerMinute: number;
+  readonly scaleDownStabilizationSeconds: number;
+  readonly scaleDownPercentPerMinute: number;
+}
+
+/** Properties of a {@link ModelVariant}. */
+export interface ModelVariantProps {
+  readonly namespace: string;
+  /** Name of the Deployment, HPA and PDB. */
+  readonly name: string;
+  /** Object labels. */
+  readonly labels: Record<string, string>;
+  /** Immutable Deployment selector; also the PDB selector and the topology-spread selector. */
+  readonly selector: Record<string, string>;
+  /** Pod template labels (a superset of the selector). */
+  readonly podLabels: Record<string, string>;
+  readonly podSpec: PodSpec;
+  /** Annotations of the Deployment object (not the pod template, so they never roll pods). */
+  readonly annotations?: Record<string, string>;
+  /** Fixed replica count; ignored when `autoscaling` is given. */
+  readonly replicas: number;
+  readonly autoscaling?: VariantAutoscaling;
+  readonly waitForRollout: boolean;
+}
+
+/**
+ * One variant (stable or canary) of a served model: a Deployment with
+ * zero-downtime rolling updates, its HorizontalPodAutoscaler and its
+ * PodDisruptionBudget. Internal to {@link ModelDeployment}.
+ */
+export class ModelVariant extends Construct {
+  public readonly deployment: DeploymentV1;
+  public readonly autoscaler?: HorizontalPodAutoscalerV2;
+  public readonly podDisruptionBudget: PodDisruptionBudgetV1;
+
+  constructor(scope: Construct, id: string, props: ModelVariantProps) {
+    super(scope, id);
+    const { namespace, name, labels } = props;
+    const hpa = props.autoscaling;
+    this.deployment = new DeploymentV1(this, 'Resource', {
+      metadata: { name, namespace, labels, annotations: props.annotations },
+      spec: {
+        // With an HPA the replica count is the HPA's: no value here, and Terraform ignores drift on it.
+        replicas: hpa ? undefined : String(props.replicas),
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 900,
+        selector: { matchLabels: props.selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '0', maxSurge: '25%' } },
+        template: { metadata: { labels: props.podLabels }, spec: props.podSpec },
+      },
+      waitForRollout: props.waitForRollout,
+      lifecycle: hpa ? { ignoreChanges: ['spec[0].replicas'] } : undefined,
+    });
+
+    if (hpa) {
+      this.autoscaler = new HorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata: { name, namespace, labels },
+        spec: {
+          minReplicas: hpa.minReplicas,
+          maxReplicas: hpa.maxReplicas,
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.metadata.name },
+          metric: hpa.metrics,
+          behavior: {
+            scaleUp: [
+              {
+                stabilizationWindowSeconds: hpa.scaleUpStabilizationSeconds,
+                selectPolicy: 'Max',
+                policy: [
+                  { type: 'Percent', value: hpa.scaleUpPercentPerMinute, periodSeconds: 60 },
+                  { type: 'Pods', value: hpa.scaleUpPodsPerMinute, periodSeconds: 60 },
+                ],
+              },
+            ],
+            scaleDown: [
+              {
+                stabilizationWindowSeconds: hpa.scaleDownStabilizationSeconds,
+                selectPolicy: 'Max',
+                policy: [{ type: 'Percent', value: hpa.scaleDownPercentPerMinute, periodSeconds: 60 }],
+              },
+            ],
+          },
+        },
+      });
+    }
+
+    this.podDisruptionBudget = new PodDisruptionBudgetV1(this, 'Pdb', {
+      metadata: { name, namespace, labels },
+      spec: { maxUnavailable: '1', selector: { matchLabels: props.selector } },
+    });
+  }
+}
