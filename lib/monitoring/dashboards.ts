@@ -1,0 +1,201 @@
+import { DashboardBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { GraphThresholdsStyleMode, LegendDisplayMode, LegendPlacement } from '@grafana/grafana-foundation-sdk/common';
+import { Token } from '../core/cdktf';
+import type { DriftWatch, ModelWatch, TrackingServerWatch, TrainingWatch, WatchTarget } from '../core/observability';
+import { histogramBase, scrapeJobName } from './alert-rules';
+
+/**
+ * Grafana dashboards built with the Grafana Foundation SDK from the registered
+ * targets: a platform overview, one dashboard per model, training and drift.
+ * Monitoring ships them as ConfigMaps that Grafana's sidecar loads.
+ *
+ * Queries use Grafana's `$__rate_interval` and never `${...}` (Terraform would
+ * read it as an interpolation inside the synthesized JSON).
+ */
+
+/** Which ConfigMap a dashboard is shipped in. */
+export type DashboardGroup = 'overview' | 'models' | 'training' | 'drift';
+
+export interface DashboardFile {
+  readonly group: DashboardGroup;
+  /** Key in the ConfigMap, e.g. `mlops-model-serving-churn.json`. */
+  readonly fileName: string;
+  readonly dashboard: Dashboard;
+}
+
+const DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
+const TAGS = ['mlops', 'cdktf-mlops'];
+const RATE = '[$__rate_interval]';
+
+function q(expr: string, legend?: string): DataqueryBuilder {
+  const b = new DataqueryBuilder().expr(expr).datasource(DATASOURCE);
+  return legend ? b.legendFormat(legend) : b;
+}
+
+function series(title: string, unit: string, queries: DataqueryBuilder[], opts: { span?: number; max?: number; threshold?: number } = {}): TimeseriesBuilder {
+  const b = new TimeseriesBuilder()
+    .title(title)
+    .unit(unit)
+    .datasource(DATASOURCE)
+    .span(opts.span ?? 12)
+    .height(8)
+    .legend({ build: () => ({ displayMode: LegendDisplayMode.List, placement: LegendPlacement.Bottom, showLegend: true, calcs: [] }) })
+    .targets(queries);
+  if (opts.max !== undefined) b.max(opts.max);
+  if (opts.threshold !== undefined) {
+    // Objectives and budgets drawn as a red line, so a breach is visible at a glance.
+    b.thresholds(steps(opts.threshold)).thresholdsStyle({ build: () => ({ mode: GraphThresholdsStyleMode.Line }) });
+  }
+  return b;
+}
+
+function stat(title: string, unit: string, query: DataqueryBuilder, redAbove?: number, span = 6): StatBuilder {
+  const b = new StatBuilder().title(title).unit(unit).datasource(DATASOURCE).span(span).height(4).withTarget(query);
+  if (redAbove !== undefined) b.thresholds(steps(redAbove));
+  return b;
+}
+
+function steps(redAbove: number): ThresholdsConfigBuilder {
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+    { value: null, color: 'green' },
+    { value: redAbove, color: 'red' },
+  ]);
+}
+
+function dashboard(uid: string, title: string): DashboardBuilder {
+  return new DashboardBuilder(title).uid(uid).tags(TAGS).refresh('30s').time({ from: 'now-6h', to: 'now' }).timezone('browser').readonly();
+}
+
+/** Grafana uids are at most 40 characters. */
+function uid(name: string): string {
+  return name.length <= 40 ? name : name.slice(0, 31) + '-' + hash(name);
+}
+
+function hash(s: string): string {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+function overview(targets: readonly WatchTarget[]): Dashboard {
+  const d = dashboard('mlops-overview', 'MLOps / Platform overview');
+  for (const t of targets.filter((x): x is TrackingServerWatch => x.kind === 'tracking-server')) {
+    const sel = `job="${scrapeJobName(t)}"`;
+    d.withRow(new RowBuilder(`Tracking server ${t.name}`))
+      .withPanel(stat('Replicas up', 'none', q(`sum(up{${sel}})`), undefined, 6))
+      .withPanel(stat('Error rate (5xx)', 'percentunit', q(`sum(rate(mlflow_http_request_total{${sel}, status=~"5.."}${RATE})) / sum(rate(mlflow_http_request_total{${sel}}${RATE}))`), 0.01, 6))
+      .withPanel(stat('p95 latency', 's', q(`histogram_quantile(0.95, sum by (le) (rate(mlflow_http_request_duration_seconds_bucket{${sel}}${RATE})))`), undefined, 6))
+      .withPanel(stat('Requests per second', 'reqps', q(`sum(rate(mlflow_http_request_total{${sel}}${RATE}))`), undefined, 6))
+      .withPanel(series('Request rate by status', 'reqps', [q(`sum by (status) (rate(mlflow_http_request_total{${sel}}${RATE}))`, '{{status}}')], { span: 12 }))
+      .withPanel(series('Latency', 's', [0.5, 0.95, 0.99].map((p) => q(`histogram_quantile(${p}, sum by (le) (rate(mlflow_http_request_duration_seconds_bucket{${sel}}${RATE})))`, `p${p * 100}`)), { span: 12 }))
+      // Database and artifact volumes in the tracking server's namespace (kubelet volume stats).
+      .withPanel(series('Volume usage', 'percentunit', [q(`kubelet_volume_stats_used_bytes{namespace="${t.scrape.namespace}"} / kubelet_volume_stats_capacity_bytes{namespace="${t.scrape.namespace}"}`, '{{persistentvolumeclaim}}')], { span: 24, max: 1, threshold: 0.85 }));
+  }
+  const models = targets.filter((x): x is ModelWatch => x.kind === 'model');
+  if (models.length) {
+    d.withRow(new RowBuilder('Models'))
+      .withPanel(series('Requests per second by model', 'reqps', models.map((m) => q(`sum by (model) (rate(${m.metrics.requestsTotal}{namespace="${m.namespace}", model="${m.model}"}${RATE}))`, '{{model}}'))))
+      .withPanel(series('Error rate by model', 'percentunit', models.map((m) => q(`sum by (model) (rate(${m.metrics.requestsTotal}{namespace="${m.namespace}", model="${m.model}", ${m.metrics.statusLabel}=~"5.."}${RATE})) / sum by (model) (rate(${m.metrics.requestsTotal}{namespace="${m.namespace}", model="${m.model}"}${RATE}))`, '{{model}}'))));
+  }
+  d.withRow(new RowBuilder('Alerts'))
+    .withPanel(series('Firing MLOps alerts', 'none', [q('sum by (alertname, model) (ALERTS{alertstate="firing", alertname=~"Mlops.*"})', '{{alertname}} {{model}}')], { span: 24 }));
+  return d.build();
+}
+
+function model(m: ModelWatch): Dashboard {
+  const sel = `namespace="${m.namespace}", model="${m.model}"`;
+  const bucket = `${histogramBase(m.metrics.requestDuration)}_bucket`;
+  const total = m.metrics.requestsTotal;
+  const errors = (extra = '') =>
+    `sum by (variant) (rate(${total}{${sel}${extra}, ${m.metrics.statusLabel}=~"5.."}${RATE})) / sum by (variant) (rate(${total}{${sel}${extra}}${RATE}))`;
+  const quantile = (p: number, extra = '') => `histogram_quantile(${p}, sum by (le, variant) (rate(${bucket}{${sel}${extra}}${RATE})))`;
+  const deployments = Object.values(m.deployments);
+  const pods = `namespace="${m.namespace}", pod=~"${deployments.map((dep) => `${dep}-.*`).join('|')}", container!="", container!="POD"`;
+  const d = dashboard(uid(modelDashboardName(m)), `MLOps / Model ${m.model}`)
+    .description(`Serving metrics of model ${m.model} in namespace ${m.namespace}: objective p95 ${m.latencyP95Seconds}s, error budget ${m.errorRatio * 100}%.`)
+    .withRow(new RowBuilder('Traffic and objectives'))
+    .withPanel(series('Requests per second by variant', 'reqps', [q(`sum by (variant) (rate(${total}{${sel}}${RATE}))`, '{{variant}}')]))
+    .withPanel(series('Error rate by variant (5xx)', 'percentunit', [q(errors(), '{{variant}}')], { threshold: m.errorRatio }))
+    .withPanel(series('Latency p50 / p95 / p99', 's', [0.5, 0.95, 0.99].map((p) => q(quantile(p), `p${p * 100} {{variant}}`)), { span: 24, threshold: m.latencyP95Seconds }))
+    .withRow(new RowBuilder('Canary vs stable'))
+    .withPanel(series('p95 latency: stable', 's', [q(quantile(0.95, ', variant="stable"'), 'stable')], { threshold: m.latencyP95Seconds }))
+    .withPanel(series('p95 latency: canary', 's', [q(quantile(0.95, ', variant="canary"'), 'canary')], { threshold: m.latencyP95Seconds }))
+    .withPanel(series('Error rate: stable', 'percentunit', [q(errors(', variant="stable"'), 'stable')], { threshold: m.errorRatio }))
+    .withPanel(series('Error rate: canary', 'percentunit', [q(errors(', variant="canary"'), 'canary')], { threshold: m.errorRatio }))
+    .withRow(new RowBuilder('Capacity'))
+    .withPanel(series('Replicas vs autoscaler bounds', 'none', [
+      ...Object.entries(m.deployments).map(([variant, dep]) => q(`kube_deployment_status_replicas_available{namespace="${m.namespace}", deployment="${dep}"}`, `available ${variant}`)),
+      ...(m.autoscalerName
+        ? [
+            q(`kube_horizontalpodautoscaler_spec_min_replicas{namespace="${m.namespace}", horizontalpodautoscaler="${m.autoscalerName}"}`, 'autoscaler min'),
+            q(`kube_horizontalpodautoscaler_spec_max_replicas{namespace="${m.namespace}", horizontalpodautoscaler="${m.autoscalerName}"}`, 'autoscaler max'),
+          ]
+        : [q(`vector(${m.minReplicas})`, 'min'), q(`vector(${m.maxReplicas})`, 'max')]),
+    ], { span: 8 }))
+    .withPanel(series('CPU vs requests', 'short', [
+      q(`sum by (pod) (rate(container_cpu_usage_seconds_total{${pods}}${RATE}))`, 'used {{pod}}'),
+      q(`sum by (pod) (kube_pod_container_resource_requests{${pods}, resource="cpu"})`, 'requested {{pod}}'),
+    ], { span: 8 }))
+    .withPanel(series('Memory vs requests', 'bytes', [
+      q(`sum by (pod) (container_memory_working_set_bytes{${pods}})`, 'used {{pod}}'),
+      q(`sum by (pod) (kube_pod_container_resource_requests{${pods}, resource="memory"})`, 'requested {{pod}}'),
+    ], { span: 8 }));
+  return d.build();
+}
+
+function training(jobs: readonly TrainingWatch[]): Dashboard {
+  const d = dashboard('mlops-training', 'MLOps / Training');
+  for (const t of jobs) {
+    const owner = t.cronJobName
+      ? `kube_job_owner{namespace="${t.namespace}", owner_kind="CronJob", owner_name="${t.cronJobName}"}`
+      : `kube_job_owner{namespace="${t.namespace}", job_name="${t.jobName ?? t.name}"}`;
+    // Per-Job series restricted to this training's Jobs by joining on their owner.
+    const ofJobs = (metric: string) => `${metric}{namespace="${t.namespace}"} * on (namespace, job_name) group_left () max by (namespace, job_name) (${owner})`;
+    d.withRow(new RowBuilder(`Training ${t.name}${t.model ? ` (model ${t.model})` : ''}`))
+      .withPanel(stat('Runs succeeded (kept in history)', 'none', q(`count(${ofJobs('kube_job_status_succeeded')} > 0) or vector(0)`), undefined, 6))
+      .withPanel(stat('Runs failed (kept in history)', 'none', q(`count(${ofJobs('kube_job_status_failed')} > 0) or vector(0)`), 0.5, 6))
+      .withPanel(stat('Time since last success', 's',
+        q(t.cronJobName ? `time() - max(kube_cronjob_status_last_successful_time{namespace="${t.namespace}", cronjob="${t.cronJobName}"})` : `time() - max(${ofJobs('kube_job_status_completion_time')})`),
+        t.schedulePeriodSeconds ? t.schedulePeriodSeconds * 1.5 : undefined, 12))
+      .withPanel(series('Run duration', 's', [q(`(${ofJobs('kube_job_status_completion_time')}) - (${ofJobs('kube_job_status_start_time')})`, '{{job_name}}')], { span: 24 }));
+  }
+  return d.build();
+}
+
+function drift(monitors: readonly DriftWatch[]): Dashboard {
+  const d = dashboard('mlops-drift', 'MLOps / Drift');
+  for (const t of monitors) {
+    const m = `model="${t.model}"`;
+    d.withRow(new RowBuilder(`Model ${t.model}`))
+      .withPanel(stat('Drift detected', 'none', q(`max(mlops_drift_detected{${m}})`), 0.5, 6))
+      .withPanel(stat('Share of features drifted', 'percentunit', q(`max(mlops_drift_share{${m}})`), undefined, 6))
+      .withPanel(stat('Since last run', 's', q(`time() - max(mlops_drift_last_run_timestamp_seconds{${m}})`), t.schedulePeriodSeconds * 1.5, 6))
+      .withPanel(stat('Since last successful run', 's', q(`time() - max(mlops_drift_last_success_timestamp_seconds{${m}})`), t.schedulePeriodSeconds * 1.5, 6))
+      .withPanel(series('Per-feature drift score (PSI)', 'none', [q(`max by (feature) (mlops_drift_feature_psi{${m}})`, '{{feature}}')]))
+      .withPanel(series('Drifted features', 'none', [q(`max by (feature) (mlops_drift_feature_drifted{${m}})`, '{{feature}}')], { max: 1 }))
+      .withPanel(series('Drift flag', 'none', [q(`max(mlops_drift_detected{${m}})`, 'drift detected')], { span: 24, max: 1 }));
+  }
+  return d.build();
+}
+
+/**
+ * `mlops-model-<namespace>-<model>`; without the namespace when it is a token
+ * (known at apply only), so uids and file names stay stable across synths.
+ */
+export function modelDashboardName(m: ModelWatch): string {
+  return Token.isUnresolved(m.namespace) ? `mlops-model-${m.model}` : `mlops-model-${m.namespace}-${m.model}`;
+}
+
+/** All dashboards for the targets (overview, training and drift always; one per model). */
+export function buildDashboards(targets: readonly WatchTarget[]): DashboardFile[] {
+  const files: DashboardFile[] = [{ group: 'overview', fileName: 'mlops-overview.json', dashboard: overview(targets) }];
+  for (const m of targets.filter((x): x is ModelWatch => x.kind === 'model')) {
+    files.push({ group: 'models', fileName: `${modelDashboardName(m)}.json`, dashboard: model(m) });
+  }
+  files.push({ group: 'training', fileName: 'mlops-training.json', dashboard: training(targets.filter((x): x is TrainingWatch => x.kind === 'training')) });
+  files.push({ group: 'drift', fileName: 'mlops-drift.json', dashboard: drift(targets.filter((x): x is DriftWatch => x.kind === 'drift')) });
+  return files;
+}
