@@ -48,3 +48,26 @@ export * from './aws/eks-cluster-connection';
 export * from './aws/external-secrets-operator';
 export * from './aws/encryption-key';
 export { bucketNameProblem } from './aws/validators';
+
+// Training, serving, monitoring
+export {
+  TrainingJob,
+  type TrainingJobProps,
+  type DataValidationOptions,
+  type ScratchOptions,
+  type PromotionGateOptions,
+} from './training/training-job';
+export {
+  ModelDeployment,
+  MODEL_CLIENT_LABEL,
+  CANARY_EFFECTIVE_WEIGHT_ANNOTATION,
+  type ModelDeploymentProps,
+  type ModelMetricsOptions,
+  type ModelAutoscalingOptions,
+  type ModelCanaryOptions,
+  type ModelGatewayOptions,
+  type ModelIngressOptions,
+} from './serving/model-deployment';
+export { RequestRateMetrics, type RequestRateMetricsProps } from './serving/request-rate-metrics';
+export { canaryReplicaSplit, type CanarySplit, type CanarySplitRequest } from './serving/canary-split';
+export * from './monitoring';

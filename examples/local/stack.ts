@@ -1,19 +1,46 @@
 import type { Construct } from 'constructs';
 import { TerraformStack } from '../../lib/core/cdktf';
-import { MlopsPlatform } from '../../lib';
+import { MlopsPlatform, type ModelDeployment, type TrainingJob } from '../../lib';
 
 /**
  * The embedded default: everything in one cluster reached through the local
  * kubeconfig (kind, minikube, k3d, Docker Desktop), no cloud account needed.
+ * Monitoring (kube-prometheus-stack, Pushgateway, dashboards, alerts) is on by default.
  */
 export class LocalMlopsStack extends TerraformStack {
   public readonly platform: MlopsPlatform;
+  public readonly training: TrainingJob;
+  public readonly model: ModelDeployment;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.platform = new MlopsPlatform(this, 'Platform', {
       namespace: 'mlops',
       kubeconfig: { configPath: '~/.kube/config' },
+    });
+
+    // Weekly GPU retraining: validate the data, train, promote only if val_auc >= 0.85 and beats the champion.
+    this.training = this.platform.addTrainingJob('Churn', {
+      name: 'churn',
+      image: 'ghcr.io/acme/churn-train:1.4.2',
+      command: ['python', 'train.py'],
+      model: 'churn',
+      schedule: '0 0 * * 0',
+      gpus: 1,
+      resources: { cpu: '4', memory: '16Gi' },
+      dataValidation: { command: ['great_expectations', 'checkpoint', 'run', 'churn_training_data'] },
+      promotionGate: { metric: 'val_auc', direction: 'higher_is_better', threshold: 0.85, compareToChampion: true },
+    });
+
+    // The champion behind one Service with autoscaling, and the challenger on 10 % of the traffic
+    // (9 stable pods : 1 canary pod).
+    this.model = this.platform.addModel('Churn', {
+      model: 'models:/churn@champion',
+      minReplicas: 2,
+      maxReplicas: 10,
+      autoscaling: { cpuUtilization: 70, memoryUtilization: 80 },
+      canary: { model: 'models:/churn@challenger', weight: 10 },
+      inferenceLogging: true,
     });
   }
 }

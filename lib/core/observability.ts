@@ -60,7 +60,10 @@ export interface ModelWatch {
   readonly latencyP95Seconds: number;
   /** Error budget: share of requests allowed to fail (5xx), e.g. 0.01. */
   readonly errorRatio: number;
-  /** Metric names the server exposes. */
+  /**
+   * Metric names the server exposes: the histogram's base name (or its `_bucket` series),
+   * the request counter, and the label holding the HTTP status.
+   */
   readonly metrics: { readonly requestDuration: string; readonly requestsTotal: string; readonly statusLabel: string };
   /** Alert severity. @default 'critical' */
   readonly severity?: 'critical' | 'warning' | 'info';
@@ -104,6 +107,8 @@ export interface IMonitoringSink {
   readonly pushgatewayUrl?: string;
   /** Namespace where Prometheus runs (network policies admit scrapes from it). */
   readonly prometheusNamespace: string;
+  /** In-cluster URL of the Prometheus API (for request-rate autoscaling), when known. */
+  readonly prometheusUrl?: string;
   /** Registers a workload; rules, dashboards and scrape configs are generated from it at synth time. */
   watch(target: WatchTarget): void;
 }

@@ -15,6 +15,9 @@ import type { IRegistryDatabase } from '../stores/registry-database';
 import { VolumeArtifactStore, type VolumeArtifactStoreProps } from '../stores/volume-artifact-store';
 import { InClusterPostgres, type InClusterPostgresProps } from '../stores/in-cluster-postgres';
 import { TrackingServer, type TrackingServerProps } from '../tracking/tracking-server';
+import { Monitoring, type MonitoringProps } from '../monitoring/monitoring';
+import { ModelDeployment, type ModelDeploymentProps } from '../serving/model-deployment';
+import { TrainingJob, type TrainingJobProps } from '../training/training-job';
 import type { IMlopsPlatform } from './platform-context';
 
 /** Properties of an {@link MlopsPlatform}. */
@@ -75,16 +78,34 @@ export interface MlopsPlatformProps {
    */
   readonly cloudIdentity?: ICloudIdentity;
   /**
-   * Monitoring sink that workloads register with.
-   * @default - none (the Monitoring issue turns this on by default)
+   * Monitoring that workloads register with: `false` turns it off, an
+   * `IMonitoringSink` (e.g. a `Monitoring` shared by several platforms) is used as is.
+   * @default - a `Monitoring` (kube-prometheus-stack, Pushgateway, dashboards, alerts) configured by `monitoringOptions`
    */
-  readonly monitoring?: IMonitoringSink;
+  readonly monitoring?: IMonitoringSink | false;
+  /**
+   * Settings of the default `Monitoring`.
+   * @default - namespace `monitoring`, 15 days retention, 50Gi
+   */
+  readonly monitoringOptions?: MonitoringProps;
+  /**
+   * Models served on the platform, by id (the same as {@link MlopsPlatform.addModel}).
+   * @default - none
+   */
+  readonly models?: Record<string, Omit<ModelDeploymentProps, 'platform'>>;
+  /**
+   * Training jobs, by id (the same as {@link MlopsPlatform.addTrainingJob}).
+   * @default - none
+   */
+  readonly trainingJobs?: Record<string, Omit<TrainingJobProps, 'platform'>>;
   /**
    * Whether stateful resources (namespace, database, artifact volume) survive a destroy.
    * @default 'retain'
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+const constructId = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, { message: 'must be an id such as "Churn" (letters and digits)' });
 
 const schema = z.strictObject({
   name: k8sName.default('mlops'),
@@ -100,7 +121,10 @@ const schema = z.strictObject({
   postgres: z.object({}).passthrough().optional(),
   tracking: z.object({}).passthrough().optional(),
   cloudIdentity: z.custom<ICloudIdentity>().optional(),
-  monitoring: z.custom<IMonitoringSink>().optional(),
+  monitoring: z.union([z.literal(false), z.custom<IMonitoringSink>((v) => typeof v === 'object' && v !== null && 'watch' in v, { message: 'must be an IMonitoringSink or false' })]).optional(),
+  monitoringOptions: z.object({}).passthrough().optional(),
+  models: z.record(constructId, z.object({}).passthrough()).optional(),
+  trainingJobs: z.record(constructId, z.object({}).passthrough()).optional(),
   removalPolicy: removalPolicySchema.default('retain'),
 });
 
@@ -123,6 +147,10 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
   public readonly trackingUri: string;
   public readonly cloudIdentity?: ICloudIdentity;
   public readonly monitoring?: IMonitoringSink;
+  /** Served models, by id. */
+  public readonly models: Record<string, ModelDeployment> = {};
+  /** Training jobs, by id. */
+  public readonly trainingJobs: Record<string, TrainingJob> = {};
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps = {}) {
     super(scope, id);
@@ -135,7 +163,11 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
     const removalPolicy = p.removalPolicy as RemovalPolicy;
     this.instanceName = p.name;
     this.cloudIdentity = p.cloudIdentity;
-    this.monitoring = p.monitoring;
+    if (p.monitoringOptions && p.monitoring !== undefined) {
+      fail(path, 'monitoringOptions', `got monitoringOptions with monitoring: ${p.monitoring === false ? 'false' : 'a sink'}; monitoringOptions configures the default Monitoring only`);
+    }
+    this.monitoring =
+      p.monitoring === false ? undefined : (p.monitoring ?? new Monitoring(this, 'Monitoring', p.monitoringOptions as MonitoringProps | undefined));
     this.cluster = p.cluster ?? new KubeconfigConnection(this, 'Cluster', p.kubeconfig as KubeconfigConnectionProps | undefined);
     this.namespace = new MlopsNamespace(this, 'Namespace', { name: p.namespace, create: p.createNamespace, removalPolicy });
     this.namespaceName = this.namespace.name;
@@ -151,9 +183,31 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       artifactStore: this.artifactStore,
       database: this.database,
       cloudIdentity: p.cloudIdentity,
-      monitoring: p.monitoring,
+      monitoring: this.monitoring,
     });
     this.trackingUri = this.trackingServer.trackingUri;
+    for (const [jobId, jobProps] of Object.entries(p.trainingJobs ?? {})) this.addTrainingJob(jobId, jobProps as Omit<TrainingJobProps, 'platform'>);
+    for (const [modelId, modelProps] of Object.entries(p.models ?? {})) this.addModel(modelId, modelProps as Omit<ModelDeploymentProps, 'platform'>);
+  }
+
+  /**
+   * Serves a model on the platform: it gets the tracking URI, network allows,
+   * a serving identity and monitoring. Its construct id is `Model<id>`.
+   */
+  public addModel(id: string, props: Omit<ModelDeploymentProps, 'platform'>): ModelDeployment {
+    const model = new ModelDeployment(this, `Model${id}`, { ...props, platform: this });
+    this.models[id] = model;
+    return model;
+  }
+
+  /**
+   * Adds a one-off or scheduled training job that gets the tracking URI,
+   * artifact-store access, identity, network allows and monitoring. Its construct id is `Training<id>`.
+   */
+  public addTrainingJob(id: string, props: Omit<TrainingJobProps, 'platform'>): TrainingJob {
+    const job = new TrainingJob(this, `Training${id}`, { ...props, platform: this });
+    this.trainingJobs[id] = job;
+    return job;
   }
 
   public trackingClientEnv(): EnvVar[] {

@@ -50,7 +50,11 @@ describe('MlopsPlatform defaults', () => {
   it('admits tracking clients, by label, to the tracking server only on its port', () => {
     const { json } = local();
     const ingress = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-ingress');
-    expect(ingress.spec.ingress[0].from).toEqual([{ pod_selector: { match_labels: { 'mlops.cdktf.io/tracking-client': 'true' } } }]);
+    expect(ingress.spec.ingress[0].from).toEqual([
+      { pod_selector: { match_labels: { 'mlops.cdktf.io/tracking-client': 'true' } } },
+      // Prometheus scrapes /metrics from the monitoring namespace
+      { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': '${kubernetes_namespace_v1.Platform_Monitoring_Namespace_93539DC3.metadata[0].name}' } }, pod_selector: {} },
+    ]);
     expect(ingress.spec.ingress[0].ports).toEqual([{ port: '5000', protocol: 'TCP' }]);
     const clients = resourceNamed(json, 'kubernetes_network_policy_v1', 'mlflow-clients-egress');
     expect(clients.spec.pod_selector.match_labels).toEqual({ 'mlops.cdktf.io/tracking-client': 'true' });
@@ -273,8 +277,10 @@ describe('stable addresses of stateful resources', () => {
     const { json } = local();
     expect(Object.keys(resourcesOf(json, 'kubernetes_stateful_set_v1'))).toEqual(['Platform_Database_C370CC99']);
     expect(Object.keys(resourcesOf(json, 'kubernetes_persistent_volume_claim_v1'))).toEqual(['Platform_Artifacts_D98FDC30']);
-    expect(Object.keys(resourcesOf(json, 'random_password'))).toEqual(['Platform_Database_Password_498C3BFD']);
-    expect(Object.keys(resourcesOf(json, 'kubernetes_namespace_v1'))).toEqual(['Platform_Namespace_61F49379']);
+    expect(Object.keys(resourcesOf(json, 'random_password'))).toEqual(['Platform_Database_Password_498C3BFD', 'Platform_Monitoring_GrafanaAdminPassword_EFF0E5D0']);
+    expect(Object.keys(resourcesOf(json, 'kubernetes_namespace_v1'))).toEqual(['Platform_Monitoring_Namespace_93539DC3', 'Platform_Namespace_61F49379']);
+    // the releases own the Prometheus and Pushgateway volumes
+    expect(Object.keys(resourcesOf(json, 'helm_release'))).toEqual(['Platform_Monitoring_F9C4BEC8', 'Platform_Monitoring_Pushgateway_5F957431']);
     expect(resourcesOf(json, 'kubernetes_stateful_set_v1').Platform_Database_C370CC99.spec.volume_claim_template[0].metadata.name).toBe('data');
   });
 });
