@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The packed tarball, installed into an empty project the way a user would
+ * (`npm install` of the .tgz with its peer dependencies), type-checks and runs
+ * a small app that uses MlopsPlatform and cdktf-mlops/testing.
+ */
+const root = join(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+let dir: string;
+let tarball: string;
+
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CHECKPOINT_DISABLE: '1', npm_config_fund: 'false', npm_config_audit: 'false' } });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cdktf-mlops-consumer-'));
+  run('npm', ['run', 'build'], root);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root));
+  tarball = join(dir, packed[0].filename);
+  const consumer = join(dir, 'consumer');
+  mkdirSync(join(consumer, 'app'), { recursive: true });
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  const peers = Object.keys(pkg.peerDependencies).filter((name) => name !== 'vitest').map((name) => `${name}@${pkg.devDependencies[name]}`);
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...peers, `typescript@${pkg.devDependencies.typescript}`, `@types/node@${pkg.devDependencies['@types/node']}`], consumer);
+  writeFileSync(
+    join(consumer, 'app', 'main.ts'),
+    `import { App, TerraformStack } from 'cdktf';
+import { MlopsPlatform, ValidationError, type MlopsPlatformProps } from 'cdktf-mlops';
+import { resourcesOf, synthStack } from 'cdktf-mlops/testing';
+
+const props: MlopsPlatformProps = { namespace: 'team-a', tracking: { replicas: 1 } };
+const app = new App({ outdir: 'out' });
+const stack = new TerraformStack(app, 'consumer');
+const platform = new MlopsPlatform(stack, 'Platform', props);
+platform.addModel('Churn', { model: 'models:/churn@champion' });
+const uri: string = platform.trackingUri;
+let rejected = '';
+try {
+  synthStack((s) => new MlopsPlatform(s, 'Bad', { namespace: 'Bad_Name' }));
+} catch (err) {
+  if (err instanceof ValidationError) rejected = err.problems[0]!.propPath;
+}
+const { json } = synthStack((s) => new MlopsPlatform(s, 'P'));
+app.synth();
+console.log(JSON.stringify({ uri, rejected, deployments: Object.keys(resourcesOf(json, 'kubernetes_deployment_v1')).length }));
+`,
+  );
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', outDir: 'build', types: ['node'], skipLibCheck: true },
+      include: ['app/*.ts'],
+    }),
+  );
+}, 300_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('holds the compiled library, its typings and the files shipped to pods, and no tests or sources', () => {
+    const files = run('tar', ['-tzf', tarball], root).split('\n').filter(Boolean);
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/dist/testing/index.d.ts');
+    expect(files).toContain('package/dist/training/scripts/promotion_gate.py');
+    expect(files).toContain('package/dist/drift/scripts/drift_check.py');
+    expect(files).toContain('package/dist/serving/charts/model-route/Chart.yaml');
+    expect(files.filter((f) => /\.test\.|^package\/(lib|test|examples)\//.test(f))).toEqual([]);
+  });
+
+  it('installs into an empty project, type-checks and runs an app using MlopsPlatform', () => {
+    const consumer = join(dir, 'consumer');
+    run(join(consumer, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], consumer);
+    const out = JSON.parse(run('node', ['build/main.js'], consumer).trim().split('\n').pop()!);
+    expect(out).toEqual({ uri: 'http://mlflow.team-a.svc.cluster.local:5000', rejected: 'namespace', deployments: 1 });
+    expect(existsSync(join(consumer, 'out', 'stacks', 'consumer', 'cdk.tf.json'))).toBe(true);
+  });
+});
