@@ -5,7 +5,7 @@ import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/pro
 import { parseProps } from '../core/props';
 import { k8sName } from '../core/validators';
 import { MANAGED_BY, PART_OF } from '../core/labels';
-import type { NetworkPeer, NetworkPort } from '../core/network';
+import type { EgressTarget, NetworkPeer, NetworkPort } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 
 /** A rule that lets the selected pods receive traffic. */
@@ -170,6 +170,26 @@ export class MlopsNamespace extends Construct {
       },
     });
   }
+}
+
+/**
+ * One egress policy per target (database, object store, credentials, ...), named
+ * `<prefix>-<target>-egress`, with construct ids `AllowEgress<i>` under `scope`.
+ * Target names must be unique, since they name the policies.
+ */
+export function allowEgressTargets(
+  namespace: MlopsNamespace,
+  scope: Construct,
+  prefix: string,
+  podLabels: Record<string, string>,
+  targets: readonly EgressTarget[],
+): NetworkPolicyV1[] {
+  const names = targets.map((t) => t.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new Error(`${scope.node.path}: two egress targets are named ${JSON.stringify(dup)}; names must be unique`);
+  return targets.map((target, i) =>
+    namespace.allowEgress(scope, `AllowEgress${i}`, { name: `${prefix}-${target.name}-egress`, podLabels, to: target.to, ports: target.ports }),
+  );
 }
 
 function peerOf(peer: NetworkPeer): NetworkPolicyV1SpecIngressFrom {

@@ -17,6 +17,7 @@ import { MODEL_LABEL, VARIANT_LABEL } from '../core/observability';
 import type { NetworkPeer } from '../core/network';
 import { buildPodSpec, resourcesSchema, securityOptionsSchema, type ContainerOptions, type EnvVar, type ResourceOptions, type SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
+import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { canaryReplicaSplit } from './canary-split';
@@ -544,11 +545,7 @@ export class ModelDeployment extends Construct {
       platform.namespace.allowEgress(this, 'AllowClients', { name: `${name}-model-clients-egress`, podLabels: this.clientPodLabels, to: [{ podLabels: this.podSelector }], ports: [{ port: servingPort }] }),
     );
     const egress = [...(logs ? platform.artifactStore.egress : []), ...(platform.cloudIdentity?.credentialEgress ?? [])];
-    egress.forEach((target, i) =>
-      this.networkPolicies.push(
-        platform.namespace.allowEgress(this, `AllowEgress${i}`, { name: `${name}-model-${target.name}-egress`, podLabels: this.podSelector, to: target.to, ports: target.ports }),
-      ),
-    );
+    this.networkPolicies.push(...allowEgressTargets(platform.namespace, this, `${name}-model`, this.podSelector, egress));
 
     if (metrics) {
       platform.monitoring?.watch({

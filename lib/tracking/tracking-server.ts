@@ -18,7 +18,7 @@ import { DEFAULT_IMAGES } from '../core/images';
 import type { ICloudIdentity } from '../core/identity';
 import type { IMonitoringSink } from '../core/observability';
 import { WorkloadIdentity } from '../cluster/workload-identity';
-import type { MlopsNamespace } from '../cluster/mlops-namespace';
+import { allowEgressTargets, type MlopsNamespace } from '../cluster/mlops-namespace';
 import type { IArtifactStore } from '../stores/artifact-store';
 import type { IRegistryDatabase } from '../stores/registry-database';
 
@@ -353,14 +353,7 @@ export class TrackingServer extends Construct {
       ports: [{ port: PORT }],
     });
     const egress = [...database.egress, ...store.egress, ...(p.cloudIdentity?.credentialEgress ?? [])];
-    egress.forEach((target, i) =>
-      namespace.allowEgress(this, `AllowEgress${i}`, {
-        name: `${p.name}-${target.name}-egress`,
-        podLabels: this.podLabels,
-        to: target.to,
-        ports: target.ports,
-      }),
-    );
+    allowEgressTargets(namespace, this, p.name, this.podLabels, egress);
 
     if (p.ingress) {
       const tlsSecret = p.ingress.tlsSecretName ?? `${p.name}-tls`;

@@ -12,6 +12,7 @@ import { buildPodSpec, envFromSecret, resourcesSchema, securityOptionsSchema, ty
 import { readScript } from '../core/assets';
 import type { EgressTarget } from '../core/network';
 import { WorkloadIdentity } from '../cluster/workload-identity';
+import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { DISTRIBUTED_ENV_NAMES, distributedEnv, rankZeroOnly } from './distributed';
@@ -481,14 +482,10 @@ export class TrainingJob extends Construct {
       ...(platform.cloudIdentity?.credentialEgress ?? []),
       ...(p.extraEgress as EgressTarget[]),
     ];
-    const seen = new Set<string>();
-    egress.forEach((target, i) => {
-      if (seen.has(target.name)) fail(path, 'extraEgress', `two egress targets are named ${JSON.stringify(target.name)}; names must be unique`);
-      seen.add(target.name);
-      platform.namespace.allowEgress(this, `AllowEgress${i}`, {
-        name: `${p.name}-${target.name}-egress`, podLabels: this.podLabels, to: target.to, ports: target.ports,
-      });
-    });
+    const names = egress.map((t) => t.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) fail(path, 'extraEgress', `two egress targets are named ${JSON.stringify(dup)}; names must be unique`);
+    allowEgressTargets(platform.namespace, this, p.name, this.podLabels, egress);
 
     platform.monitoring?.watch({
       kind: 'training',
