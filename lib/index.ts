@@ -71,3 +71,11 @@ export {
 export { RequestRateMetrics, type RequestRateMetricsProps } from './serving/request-rate-metrics';
 export { canaryReplicaSplit, type CanarySplit, type CanarySplitRequest } from './serving/canary-split';
 export * from './monitoring';
+export {
+  DriftMonitor,
+  type DriftMonitorProps,
+  type DriftFeature,
+  type DriftRetrainOptions,
+  type RetrainTarget,
+  type ApiServerEgressOptions,
+} from './drift/drift-monitor';

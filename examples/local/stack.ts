@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { TerraformStack } from '../../lib/core/cdktf';
-import { MlopsPlatform, type ModelDeployment, type TrainingJob } from '../../lib';
+import { MlopsPlatform, type DriftMonitor, type ModelDeployment, type TrainingJob } from '../../lib';
 
 /**
  * The embedded default: everything in one cluster reached through the local
@@ -11,6 +11,7 @@ export class LocalMlopsStack extends TerraformStack {
   public readonly platform: MlopsPlatform;
   public readonly training: TrainingJob;
   public readonly model: ModelDeployment;
+  public readonly drift: DriftMonitor;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -41,6 +42,20 @@ export class LocalMlopsStack extends TerraformStack {
       autoscaling: { cpuUtilization: 70, memoryUtilization: 80 },
       canary: { model: 'models:/churn@challenger', weight: 10 },
       inferenceLogging: true,
+    });
+
+    // Daily drift check of the logged requests of the last 7 days against the training data;
+    // two drifted days in a row start the weekly training job now.
+    this.drift = this.platform.addDriftMonitor('Churn', {
+      model: 'churn',
+      reference: 'datasets/churn/reference.parquet',
+      current: 'inference-logs/churn/',
+      features: [
+        { name: 'tenure_months', type: 'numeric' },
+        { name: 'monthly_charges', type: 'numeric' },
+        { name: 'contract', type: 'categorical' },
+      ],
+      retrain: { trainingJob: this.training, afterConsecutiveRuns: 2 },
     });
   }
 }

@@ -18,6 +18,7 @@ import { TrackingServer, type TrackingServerProps } from '../tracking/tracking-s
 import { Monitoring, type MonitoringProps } from '../monitoring/monitoring';
 import { ModelDeployment, type ModelDeploymentProps } from '../serving/model-deployment';
 import { TrainingJob, type TrainingJobProps } from '../training/training-job';
+import { DriftMonitor, type DriftMonitorProps } from '../drift/drift-monitor';
 import type { IMlopsPlatform } from './platform-context';
 
 /** Properties of an {@link MlopsPlatform}. */
@@ -151,6 +152,8 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
   public readonly models: Record<string, ModelDeployment> = {};
   /** Training jobs, by id. */
   public readonly trainingJobs: Record<string, TrainingJob> = {};
+  /** Drift monitors, by id. */
+  public readonly driftMonitors: Record<string, DriftMonitor> = {};
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps = {}) {
     super(scope, id);
@@ -208,6 +211,17 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
     const job = new TrainingJob(this, `Training${id}`, { ...props, platform: this });
     this.trainingJobs[id] = job;
     return job;
+  }
+
+  /**
+   * Adds a scheduled drift check of one model's production data against its
+   * training data, optionally starting its training CronJob when drift
+   * persists. Its construct id is `Drift<id>`.
+   */
+  public addDriftMonitor(id: string, props: Omit<DriftMonitorProps, 'platform'>): DriftMonitor {
+    const monitor = new DriftMonitor(this, `Drift${id}`, { ...props, platform: this });
+    this.driftMonitors[id] = monitor;
+    return monitor;
   }
 
   public trackingClientEnv(): EnvVar[] {

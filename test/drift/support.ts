@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { TerraformStack } from '../../lib/core/cdktf';
+import type { IMonitoringSink, WatchTarget } from '../../lib/core/observability';
+import { MlopsPlatform } from '../../lib/platform/mlops-platform';
+import { DriftMonitor, type DriftMonitorProps } from '../../lib/drift/drift-monitor';
+import { synthStack } from '../../lib/testing';
+
+export const ROOT = join(__dirname, '..', '..');
+export const SCRIPT = join(ROOT, 'lib', 'drift', 'scripts', 'drift_check.py');
+export const PUSHGATEWAY_URL = 'http://pushgateway.monitoring.svc.cluster.local:9091';
+
+/** Records registrations, as Monitoring would. */
+export class RecordingSink implements IMonitoringSink {
+  public readonly targets: WatchTarget[] = [];
+  public readonly prometheusNamespace = 'monitoring';
+  public readonly pushgatewayUrl?: string;
+  constructor(opts: { pushgatewayUrl?: string } = { pushgatewayUrl: PUSHGATEWAY_URL }) {
+    this.pushgatewayUrl = opts.pushgatewayUrl;
+  }
+  /** The drift registrations (the platform registers its tracking server too). */
+  public get drift(): WatchTarget[] {
+    return this.targets.filter((t) => t.kind === 'drift');
+  }
+  public watch(target: WatchTarget): void {
+    this.targets.push(target);
+  }
+}
+
+export type MonitorProps = Omit<DriftMonitorProps, 'platform'>;
+
+export const CHURN: MonitorProps = {
+  model: 'churn',
+  reference: 'datasets/churn/reference.parquet',
+  current: 'inference-logs/churn/latest.csv',
+  features: [
+    { name: 'age', type: 'numeric' },
+    { name: 'income', type: 'numeric' },
+    { name: 'country', type: 'categorical' },
+  ],
+};
+
+/** A local platform (volume artifact store) with a drift monitor. */
+export function synthDrift(props: Partial<MonitorProps> = {}, sink: RecordingSink | null = new RecordingSink()) {
+  let monitor!: DriftMonitor;
+  let platform!: MlopsPlatform;
+  const out = synthStack((stack: TerraformStack) => {
+    platform = new MlopsPlatform(stack, 'Platform', { monitoring: sink ?? false });
+    monitor = new DriftMonitor(stack, 'ChurnDrift', { platform, ...CHURN, ...props } as DriftMonitorProps);
+  });
+  return { ...out, monitor, platform, sink };
+}
