@@ -139,6 +139,8 @@ export interface ContainerOptions {
   readonly command?: string[];
   readonly args?: string[];
   readonly env?: EnvVar[];
+  /** Existing Secrets whose every key becomes an environment variable. */
+  readonly envFromSecrets?: string[];
   readonly ports?: { readonly name: string; readonly containerPort: number }[];
   readonly resources: ResourceOptions;
   readonly startupProbe?: ProbeOptions;
@@ -202,6 +204,7 @@ export function buildPodSpec(opts: PodOptions): PodSpec {
       args: c.args,
       workingDir: c.workingDir,
       env: c.env?.length ? c.env : undefined,
+      envFrom: c.envFromSecrets?.length ? c.envFromSecrets.map((name) => ({ secretRef: { name } })) : undefined,
       port: c.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
       resources: resourcesOf(c.resources),
       startupProbe: probeOf(c.startupProbe),

@@ -365,6 +365,7 @@ export class TrainingJob extends Construct {
         image: v.image ?? p.image,
         command: onRankZero([...v.command, ...(v.args ?? [])]),
         env: [...baseEnv, ...userEnv],
+        envFromSecrets: p.envFromSecrets,
         resources: v.resources ?? { cpu: p.resources.cpu, memory: p.resources.memory, memoryLimit: p.resources.memoryLimit },
         volumeMounts: dataMounts,
         writablePaths,
@@ -376,6 +377,7 @@ export class TrainingJob extends Construct {
       command: p.command,
       args: p.args,
       env: [...baseEnv, ...userEnv],
+      envFromSecrets: p.envFromSecrets,
       resources: { ...p.resources, gpus: p.gpus },
       volumeMounts: dataMounts,
       writablePaths,
@@ -399,7 +401,7 @@ export class TrainingJob extends Construct {
     }
     const main = steps.pop()!;
 
-    const podSpec = buildPodSpec({
+    this.podSpec = buildPodSpec({
       serviceAccountName: this.identity.serviceAccountName,
       security: p.security,
       restartPolicy: 'Never',
@@ -412,7 +414,6 @@ export class TrainingJob extends Construct {
       affinity: artifacts.affinity,
       subdomain: distributed ? serviceName : undefined,
     });
-    this.podSpec = withEnvFrom(podSpec, p.envFromSecrets, [STEP.validate, STEP.train]);
 
     // ---- the Job or CronJob -----------------------------------------------------
     const jobSpec = {
@@ -498,14 +499,4 @@ export class TrainingJob extends Construct {
       severity: p.alertSeverity,
     });
   }
-}
-
-/** Adds `envFrom` Secrets to the named containers (ContainerOptions has no envFrom yet). */
-function withEnvFrom(spec: PodSpec, secrets: string[], containerNames: string[]): PodSpec {
-  if (!secrets.length) return spec;
-  const envFrom = secrets.map((name) => ({ secretRef: { name } }));
-  const add = <C extends { name: string }>(cs: C[]): C[] => cs.map((c) => (containerNames.includes(c.name) ? { ...c, envFrom } : c));
-  // buildPodSpec returns plain arrays (never IResolvable).
-  const init = spec.initContainer as { name: string }[] | undefined;
-  return { ...spec, initContainer: init && (add(init) as PodSpec['initContainer']), container: add(spec.container as { name: string }[]) as PodSpec['container'] };
 }
