@@ -4,7 +4,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { parseProps } from '../core/props';
 import { k8sName } from '../core/validators';
-import { MANAGED_BY, PART_OF } from '../core/labels';
+import { standardLabels } from '../core/labels';
 import type { EgressTarget, NetworkPeer, NetworkPort } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 
@@ -99,8 +99,7 @@ export class MlopsNamespace extends Construct {
         metadata: {
           name: p.name,
           labels: {
-            'app.kubernetes.io/part-of': PART_OF,
-            'app.kubernetes.io/managed-by': MANAGED_BY,
+            ...standardLabels({ name: 'mlops', instance: p.name, component: 'namespace' }),
             'pod-security.kubernetes.io/enforce': p.podSecurity,
             'pod-security.kubernetes.io/enforce-version': 'latest',
             ...p.labels,
@@ -114,11 +113,11 @@ export class MlopsNamespace extends Construct {
     }
     if (p.defaultDeny) {
       this.defaultDenyPolicy = new NetworkPolicyV1(this, 'DefaultDeny', {
-        metadata: { name: 'default-deny', namespace: this.name },
+        metadata: { name: 'default-deny', namespace: this.name, labels: policyLabels('default-deny') },
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       });
       new NetworkPolicyV1(this, 'AllowDns', {
-        metadata: { name: 'allow-dns', namespace: this.name },
+        metadata: { name: 'allow-dns', namespace: this.name, labels: policyLabels('allow-dns') },
         spec: {
           podSelector: {},
           policyTypes: ['Egress'],
@@ -147,7 +146,7 @@ export class MlopsNamespace extends Construct {
    */
   public allowIngress(scope: Construct, id: string, rule: IngressRule): NetworkPolicyV1 {
     return new NetworkPolicyV1(scope, id, {
-      metadata: { name: rule.name, namespace: this.name },
+      metadata: { name: rule.name, namespace: this.name, labels: policyLabels(rule.name) },
       spec: {
         podSelector: { matchLabels: rule.podLabels },
         policyTypes: ['Ingress'],
@@ -162,7 +161,7 @@ export class MlopsNamespace extends Construct {
    */
   public allowEgress(scope: Construct, id: string, rule: EgressRule): NetworkPolicyV1 {
     return new NetworkPolicyV1(scope, id, {
-      metadata: { name: rule.name, namespace: this.name },
+      metadata: { name: rule.name, namespace: this.name, labels: policyLabels(rule.name) },
       spec: {
         podSelector: { matchLabels: rule.podLabels },
         policyTypes: ['Egress'],
@@ -190,6 +189,10 @@ export function allowEgressTargets(
   return targets.map((target, i) =>
     namespace.allowEgress(scope, `AllowEgress${i}`, { name: `${prefix}-${target.name}-egress`, podLabels, to: target.to, ports: target.ports }),
   );
+}
+
+function policyLabels(name: string): Record<string, string> {
+  return standardLabels({ name: 'network-policy', instance: name, component: 'network' });
 }
 
 function peerOf(peer: NetworkPeer): NetworkPolicyV1SpecIngressFrom {

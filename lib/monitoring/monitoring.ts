@@ -10,7 +10,7 @@ import { Lazy, Token } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
 import { duration, k8sName, memoryQuantity } from '../core/validators';
-import { MANAGED_BY, PART_OF, standardLabels } from '../core/labels';
+import { standardLabels } from '../core/labels';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { IMonitoringSink, ScrapeEndpoint, WatchTarget } from '../core/observability';
 import { buildRuleGroups, renderRuleFile, type RuleOptions } from './alert-rules';
@@ -173,8 +173,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
         metadata: {
           name: ns,
           labels: {
-            'app.kubernetes.io/part-of': PART_OF,
-            'app.kubernetes.io/managed-by': MANAGED_BY,
+            ...standardLabels({ name: 'monitoring', instance: ns, component: 'namespace' }),
             'pod-security.kubernetes.io/enforce': 'privileged',
           },
         },

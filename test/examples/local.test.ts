@@ -1,11 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { Testing } from '../../lib/core/cdktf';
 import { LocalMlopsStack } from '../../examples/local/stack';
+import { allContainers, resourcesOf } from '../../lib/testing';
+
+const synth = () => {
+  const app = Testing.app({ stackTraces: false });
+  return JSON.parse(Testing.synth(new LocalMlopsStack(app, 'mlops-local')));
+};
 
 describe('examples/local', () => {
+  const json = synth();
+
   it('synthesizes the embedded default stack (snapshot)', () => {
-    const app = Testing.app({ stackTraces: false });
-    const stack = new LocalMlopsStack(app, 'mlops-local');
-    expect(JSON.parse(Testing.synth(stack))).toMatchSnapshot();
+    expect(json).toMatchSnapshot();
+  });
+
+  it('labels every Kubernetes object with the app.kubernetes.io labels', () => {
+    const required = ['name', 'instance', 'component', 'part-of', 'managed-by'].map((k) => `app.kubernetes.io/${k}`);
+    let objects = 0;
+    for (const [type, resources] of Object.entries(json.resource as Record<string, Record<string, any>>)) {
+      if (!type.startsWith('kubernetes_')) continue;
+      for (const [id, r] of Object.entries(resources)) {
+        objects++;
+        const labels = r.metadata?.labels ?? {};
+        expect(required.filter((k) => !(k in labels)), `${type}.${id}`).toEqual([]);
+      }
+    }
+    expect(objects).toBeGreaterThan(40);
+  });
+
+  it('holds the platform, a scheduled GPU training job, a served model with a canary and a drift monitor', () => {
+    const cron = Object.values(resourcesOf(json, 'kubernetes_cron_job_v1')).map((c: any) => c.metadata.name).sort();
+    expect(cron).toEqual(['churn', 'churn-drift']);
+    expect(Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).map((d: any) => d.metadata.name).sort()).toEqual(['churn', 'churn-canary', 'mlflow']);
+    expect(Object.keys(resourcesOf(json, 'kubernetes_horizontal_pod_autoscaler_v2'))).toHaveLength(2);
+    expect(Object.values(resourcesOf(json, 'helm_release')).map((r: any) => r.chart).sort()).toEqual(['kube-prometheus-stack', 'prometheus-pushgateway']);
+  });
+
+  it('meets the secure defaults in every pod', () => {
+    for (const { where, container } of allContainers(json)) {
+      expect(container.security_context, where).toMatchObject({
+        run_as_non_root: true,
+        read_only_root_filesystem: true,
+        allow_privilege_escalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccomp_profile: { type: 'RuntimeDefault' },
+      });
+      expect(container.resources.limits.memory, where).toBeDefined();
+    }
   });
 });
