@@ -1,34 +1,25 @@
 import { Construct } from 'constructs';
-import { z } from 'zod';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
-import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
-import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
+import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import type { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
+import type { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
+import type { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import type { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { Token } from '../core/cdktf';
 import { parseProps } from '../core/props';
-import { fail } from '../core/errors';
-import { readScript } from '../core/assets';
-import { DEFAULT_IMAGES } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import type { EgressTarget } from '../core/network';
-import {
-  cronPeriodSeconds,
-  cronSchedule,
-  duration,
-  imageRef,
-  k8sName,
-  k8sNamePrefix,
-  nonNegativeInt,
-  parseDuration,
-  positiveInt,
-} from '../core/validators';
-import { buildPodSpec, resourcesSchema, securityOptionsSchema, type EnvVar, type ResourceOptions, type SecurityOptions } from '../core/workload';
+import { cronPeriodSeconds, parseDuration } from '../core/validators';
+import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { artifactAccess } from './artifact-access';
+import { driftCheckConfig } from './drift-config';
+import { driftCheckFiles, driftCronJob } from './drift-job';
+import { checkDriftProps, driftMonitorSchema } from './drift-props';
+import { apiServerEgress, retrainPermissions, type ApiServerEgressOptions, type DriftRetrainOptions } from './retrain-trigger';
+
+export type { ApiServerEgressOptions, DriftRetrainOptions, RetrainTarget } from './retrain-trigger';
 
 /** One column the drift check compares. */
 export interface DriftFeature {
@@ -40,42 +31,6 @@ export interface DriftFeature {
    * @default 'numeric'
    */
   readonly type?: 'numeric' | 'categorical';
-}
-
-/** The training that a persistent drift re-runs. Satisfied by a scheduled `TrainingJob`. */
-export interface RetrainTarget {
-  /** Name of the training CronJob; a one-off Job (no CronJob) cannot be re-triggered. */
-  readonly cronJobName?: string;
-}
-
-/** When persistent drift starts retraining. */
-export interface DriftRetrainOptions {
-  /** The model's scheduled training; a Job is created from its CronJob. */
-  readonly trainingJob: RetrainTarget;
-  /**
-   * Number of consecutive drift checks that must find dataset drift before a
-   * retraining Job is created (the count restarts after each trigger). With
-   * the default daily schedule, 2 runs each checking a day of production data
-   * means "drift for 48 hours".
-   * @default 2
-   */
-  readonly afterConsecutiveRuns?: number;
-}
-
-/** Where the API server is, for the retraining trigger's network egress. */
-export interface ApiServerEgressOptions {
-  /**
-   * IP range of the API server endpoints (`kubectl get endpoints kubernetes`).
-   * NetworkPolicies match the endpoint after the Service address is translated,
-   * and cannot name the API server, so the default is any address.
-   * @default '0.0.0.0/0'
-   */
-  readonly cidr?: string;
-  /**
-   * Ports of the API server: the `kubernetes` Service port and the endpoint port.
-   * @default [443, 6443]
-   */
-  readonly ports?: number[];
 }
 
 /** Properties of a {@link DriftMonitor}. */
@@ -213,78 +168,6 @@ export interface DriftMonitorProps {
   readonly security?: SecurityOptions;
 }
 
-const DATA_FILE = /\.(csv|tsv)(\.(gz|bz2|zst|xz|zip))?$|\.(parquet|pq)$/i;
-const storePathOk = (v: string) => v.trim() !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !v.startsWith('/') && !v.split('/').includes('..') && !v.endsWith('/');
-const storePath = (what: string) =>
-  z.string().refine(storePathOk, {
-    message: `must be a ${what} path inside the artifact store without a leading "/", a scheme or "..", e.g. "datasets/churn/reference.parquet"`,
-  });
-const share = (lo: 'open' | 'closed', hi: 'open' | 'closed', msg: string) =>
-  z.number().refine((v) => Number.isFinite(v) && (lo === 'open' ? v > 0 : v >= 0) && (hi === 'open' ? v < 1 : v <= 1), { message: msg });
-
-const schema = z.strictObject({
-  platform: z.custom<IMlopsPlatform>((v) => typeof v === 'object' && v !== null && 'artifactStore' in v && 'namespace' in v, {
-    message: 'must be an IMlopsPlatform (e.g. an MlopsPlatform)',
-  }),
-  model: k8sNamePrefix,
-  name: k8sName.refine((v) => v.length <= 52, { message: 'must be at most 52 characters (a CronJob name)' }).optional(),
-  schedule: cronSchedule.default('0 2 * * *'),
-  timeZone: z.string().regex(/^(UTC|[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)+)$/, { message: 'must be an IANA time zone such as "UTC" or "Europe/Berlin"' }).optional(),
-  reference: storePath('file'),
-  current: z.string().refine((v) => storePathOk(v.replace(/\/$/, '')), {
-    message: 'must be a file path (or a directory path ending in "/") inside the artifact store without a leading "/", a scheme or "..", e.g. "inference-logs/churn/"',
-  }),
-  format: z.enum(['auto', 'csv', 'parquet', 'inference-log']).default('auto'),
-  windowDays: z.number().int({ message: 'must be a whole number of days' }).min(1, { message: 'must be at least 1 day' }).max(3660, { message: 'must be at most 3660 days' }).optional(),
-  features: z
-    .array(
-      z.strictObject({
-        name: z.string().min(1, { message: 'must be a non-empty column name' }),
-        type: z.enum(['numeric', 'categorical']).default('numeric'),
-      }),
-    )
-    .min(1, { message: 'must name at least one feature column, e.g. [{ name: "age", type: "numeric" }]' }),
-  psiThreshold: z.number().refine((v) => Number.isFinite(v) && v > 0, { message: 'must be a number greater than 0 (0.1 is the usual "significant shift")' }).default(0.1),
-  ksPValue: share('open', 'open', 'must be a p-value strictly between 0 and 1, e.g. 0.05').default(0.05),
-  ksStatistic: share('closed', 'closed', 'must be a KS statistic between 0 and 1, e.g. 0.1').default(0.1),
-  chi2PValue: share('open', 'open', 'must be a p-value strictly between 0 and 1, e.g. 0.05').default(0.05),
-  cramersV: share('closed', 'closed', "must be a Cramér's V between 0 and 1, e.g. 0.1").default(0.1),
-  driftShareThreshold: z.number().refine((v) => v > 0 && v <= 1, { message: 'must be a share of features greater than 0 and at most 1, e.g. 0.3' }).default(0.3),
-  sampleRows: positiveInt.default(5000),
-  seed: nonNegativeInt.default(42),
-  bins: z.number().int({ message: 'must be a whole number' }).min(2, { message: 'must be at least 2' }).max(1000, { message: 'must be at most 1000' }).default(10),
-  reportPrefix: z
-    .string()
-    .refine((v) => /^[^/]/.test(v) && v.endsWith('/') && !v.split('/').includes('..') && !/[*?]/.test(v), {
-      message: 'must be a directory path inside the artifact store ending in "/", without a leading "/", "..", "*" or "?", e.g. "drift/churn/"',
-    })
-    .optional(),
-  retrain: z
-    .strictObject({
-      trainingJob: z.custom<RetrainTarget>((v) => typeof v === 'object' && v !== null, { message: 'must be a scheduled TrainingJob (anything with cronJobName)' }),
-      afterConsecutiveRuns: positiveInt.default(2),
-    })
-    .optional(),
-  sustainedFor: duration.optional(),
-  severity: z.enum(['critical', 'warning', 'info']).default('warning'),
-  apiServer: z
-    .strictObject({
-      cidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, { message: 'must be a CIDR such as "10.0.0.1/32"' }).default('0.0.0.0/0'),
-      ports: z.array(z.number().int().min(1).max(65535, { message: 'must be a port 1-65535' })).min(1).default([443, 6443]),
-    })
-    .default({ cidr: '0.0.0.0/0', ports: [443, 6443] }),
-  resources: resourcesSchema.default({ cpu: '250m', memory: '1Gi' }),
-  image: imageRef.default(DEFAULT_IMAGES.mlflow),
-  activeDeadlineSeconds: positiveInt.default(3600),
-  security: securityOptionsSchema.optional(),
-});
-
-const CONTAINER = 'drift-check';
-const PROGRAM_DIR = '/opt/mlops/drift';
-const CONFIG_DIR = '/etc/mlops/drift';
-/** Exit codes of drift_check.py that a retry cannot fix, or that a retry would count twice (7: the run was recorded). */
-const NO_RETRY_EXIT_CODES = [1, 2, 3, 4, 5, 7];
-
 /**
  * A scheduled data-drift check of one model: a CronJob running the library's
  * `drift_check.py` (mounted from a ConfigMap) in a pinned image, comparing a
@@ -322,47 +205,14 @@ export class DriftMonitor extends Construct {
   public readonly roleBinding?: RoleBindingV1;
   public readonly networkPolicies: NetworkPolicyV1[] = [];
 
+
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
-    const p = parseProps(schema, props, this);
-    const path = this.node.path;
+    const p = parseProps(driftMonitorSchema, props, this);
+    const { inferenceLog, retrainCronJob } = checkDriftProps(p, this.node.path);
     const platform = p.platform as IMlopsPlatform;
     const ns = platform.namespace.name;
     const store = platform.artifactStore;
-
-    const names = new Set<string>();
-    p.features.forEach((f, i) => {
-      if (names.has(f.name)) fail(path, `features[${i}].name`, `got ${JSON.stringify(f.name)} twice; each feature column may be listed once`);
-      names.add(f.name);
-    });
-    // The program reads `current` as a directory of inference logs exactly when this holds.
-    const inferenceLog = p.format === 'inference-log' || (p.format === 'auto' && p.current.endsWith('/'));
-    if (p.format === 'inference-log' && !p.current.endsWith('/')) {
-      fail(path, 'current', `got ${JSON.stringify(p.current)}; with format "inference-log" it must be the inference-log directory, ending in "/", e.g. "inference-logs/${p.model}/"`);
-    }
-    if (!inferenceLog && p.current.endsWith('/')) {
-      fail(path, 'current', `got the directory ${JSON.stringify(p.current)} with format "${p.format}"; a directory of inference logs needs format "inference-log" or "auto"`);
-    }
-    if (!inferenceLog && p.windowDays !== undefined) {
-      fail(path, 'windowDays', `got ${p.windowDays} with a current file; windowDays only applies to inference logs (format "inference-log", current ending in "/")`);
-    }
-    const byExtension = [...(p.format === 'auto' || p.format === 'inference-log' ? ['reference' as const] : []), ...(p.format === 'auto' && !inferenceLog ? ['current' as const] : [])];
-    for (const key of byExtension) {
-      if (!DATA_FILE.test(p[key])) {
-        fail(path, key, `got ${JSON.stringify(p[key])}; with format "${p.format}" the file must end in .csv, .tsv (optionally .gz, .bz2, .zst, .xz, .zip), .parquet or .pq; or set format to csv or parquet`);
-      }
-    }
-    let cronJobName: string | undefined;
-    if (p.retrain) {
-      const target = p.retrain.trainingJob as RetrainTarget & { node?: { path: string } };
-      cronJobName = target.cronJobName;
-      if (!cronJobName) {
-        fail(path, 'retrain.trainingJob', `got ${target.node?.path ?? 'a training job'} without cronJobName; only a scheduled TrainingJob (a CronJob) can be re-run, give it a schedule`);
-      }
-      if (!Token.isUnresolved(cronJobName) && !(cronJobName.length <= 52 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cronJobName))) {
-        fail(path, 'retrain.trainingJob.cronJobName', `got ${JSON.stringify(cronJobName)}; must be a CronJob name (RFC 1123 label, at most 52 characters)`);
-      }
-    }
 
     const period = cronPeriodSeconds(p.schedule);
     this.sustainedForSeconds = p.sustainedFor ? parseDuration(p.sustainedFor) : (p.retrain?.afterConsecutiveRuns ?? 2) * period;
@@ -376,7 +226,7 @@ export class DriftMonitor extends Construct {
     this.podLabels = selectorLabels(ident);
 
     this.identity = new WorkloadIdentity(this, 'Identity', { namespace: ns, name, kind: 'drift', labels, cloud: platform.cloudIdentity });
-    const access = artifactAccess(path, store, this.identity, {
+    const access = artifactAccess(this.node.path, store, this.identity, {
       // A file grants its directory; the inference-log directory (ending in "/") is granted whole, read-only.
       readPaths: [p.reference, p.current],
       reportPrefix,
@@ -386,119 +236,19 @@ export class DriftMonitor extends Construct {
     if (!this.reportUri.endsWith('/')) this.reportUri += '/';
 
     const pushgatewayUrl = platform.monitoring?.pushgatewayUrl;
-    this.config = {
-      model: p.model,
-      reference: store.uriOf(p.reference),
-      current: store.uriOf(p.current),
-      format: p.format,
-      ...(inferenceLog ? { windowDays: p.windowDays ?? 7 } : {}),
-      features: p.features,
-      psiThreshold: p.psiThreshold,
-      ksPValue: p.ksPValue,
-      ksStatistic: p.ksStatistic,
-      chi2PValue: p.chi2PValue,
-      cramersV: p.cramersV,
-      driftShareThreshold: p.driftShareThreshold,
-      sampleRows: p.sampleRows,
-      seed: p.seed,
-      bins: p.bins,
-      reportUri: this.reportUri,
-      ...(pushgatewayUrl ? { pushgatewayUrl } : {}),
-      // The Role and the CronJob live in the pod's namespace, which the program reads from the token mount.
-      ...(p.retrain ? { retrain: { afterConsecutiveRuns: p.retrain.afterConsecutiveRuns, cronJob: cronJobName } } : {}),
-    };
-
-    this.programConfigMap = new ConfigMapV1(this, 'Program', {
-      metadata: { name: `${name}-program`, namespace: ns, labels },
-      data: { 'drift_check.py': readScript('drift', 'drift_check.py') },
-    });
-    this.configMap = new ConfigMapV1(this, 'Config', {
-      metadata: { name: `${name}-config`, namespace: ns, labels },
-      data: { 'config.json': JSON.stringify(this.config, null, 2) + '\n' },
-    });
-
-    if (p.retrain) {
-      this.role = new RoleV1(this, 'RetrainRole', {
-        metadata: { name: `${name}-retrain`, namespace: ns, labels },
-        rule: [
-          // Read the one training CronJob whose job template is copied.
-          { apiGroups: ['batch'], resources: ['cronjobs'], resourceNames: [cronJobName!], verbs: ['get'] },
-          // `create` cannot be limited by resourceNames (the name does not exist yet).
-          { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
-        ],
-      });
-      this.roleBinding = new RoleBindingV1(this, 'RetrainBinding', {
-        metadata: { name: `${name}-retrain`, namespace: ns, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.role.metadata.name },
-        subject: [{ kind: 'ServiceAccount', name: this.identity.serviceAccountName, namespace: ns }],
-      });
+    this.config = driftCheckConfig(p, { store, inferenceLog, reportUri: this.reportUri, pushgatewayUrl, retrainCronJob });
+    const files = driftCheckFiles(this, name, ns, labels, this.config);
+    this.programConfigMap = files.program;
+    this.configMap = files.config;
+    if (retrainCronJob !== undefined) {
+      const rbac = retrainPermissions(this, { name: `${name}-retrain`, namespace: ns, labels, cronJobName: retrainCronJob, serviceAccountName: this.identity.serviceAccountName });
+      this.role = rbac.role;
+      this.roleBinding = rbac.roleBinding;
     }
-
-    const env: EnvVar[] = [
-      { name: 'DRIFT_CONFIG', value: `${CONFIG_DIR}/config.json` },
-      { name: 'HOME', value: '/tmp' },
-      { name: 'PYTHONUNBUFFERED', value: '1' },
-      { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-      ...access.env,
-    ];
-    const podSpec = buildPodSpec({
+    this.cronJob = driftCronJob(this, {
+      props: p, name, namespace: ns, labels, access, files, periodSeconds: period,
       serviceAccountName: this.identity.serviceAccountName,
-      automountServiceAccountToken: p.retrain !== undefined,
-      security: p.security,
-      restartPolicy: 'Never',
-      affinity: access.affinity,
-      volumes: [
-        ...access.volumes,
-        { name: 'program', configMap: { name: this.programConfigMap.metadata.name, defaultMode: '0444' } },
-        { name: 'config', configMap: { name: this.configMap.metadata.name, defaultMode: '0444' } },
-      ],
-      containers: [
-        {
-          name: CONTAINER,
-          image: p.image,
-          command: ['python', `${PROGRAM_DIR}/drift_check.py`],
-          args: ['--config', `${CONFIG_DIR}/config.json`],
-          env,
-          resources: p.resources,
-          volumeMounts: [
-            ...access.volumeMounts,
-            { name: 'program', mountPath: PROGRAM_DIR, readOnly: true },
-            { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-          ],
-          // S3 objects are staged in /tmp while they are sampled.
-          writablePaths: ['/tmp'],
-        },
-      ],
-    });
-
-    this.cronJob = new CronJobV1(this, 'Resource', {
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        schedule: p.schedule,
-        timezone: p.timeZone,
-        concurrencyPolicy: 'Forbid',
-        // A check started much later than scheduled would overlap the next one; skip it instead.
-        startingDeadlineSeconds: Math.min(3600, period),
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: p.activeDeadlineSeconds,
-            podFailurePolicy: {
-              rule: [
-                { action: 'Ignore', onPodCondition: [{ type: 'DisruptionTarget', status: 'True' }] },
-                { action: 'FailJob', onExitCodes: { containerName: CONTAINER, operator: 'In', values: NO_RETRY_EXIT_CODES } },
-              ],
-            },
-            template: {
-              metadata: { labels: { ...labels, ...access.podLabels } },
-              spec: podSpec as CronJobV1SpecJobTemplateSpecTemplateSpec,
-            },
-          },
-        },
-      },
+      mountServiceAccountToken: p.retrain !== undefined,
     });
 
     // Egress: object store and cloud credentials, the Pushgateway, and the API server for retraining.
@@ -506,9 +256,7 @@ export class DriftMonitor extends Construct {
     if (pushgatewayUrl && platform.monitoring) {
       egress.push({ name: 'pushgateway', to: [{ namespace: platform.monitoring.prometheusNamespace }], ports: [{ port: urlPort(pushgatewayUrl, 9091) }] });
     }
-    if (p.retrain) {
-      egress.push({ name: 'api-server', to: [{ cidr: p.apiServer.cidr }], ports: p.apiServer.ports.map((port) => ({ port })) });
-    }
+    if (p.retrain) egress.push(apiServerEgress(p.apiServer));
     this.networkPolicies.push(...allowEgressTargets(platform.namespace, this, name, this.podLabels, egress));
 
     platform.monitoring?.watch({

@@ -5,7 +5,16 @@ import {
   type HorizontalPodAutoscalerV2SpecMetric,
 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import { VARIANT_LABEL } from '../core/observability';
 import type { PodSpec } from '../core/workload';
+
+/** The two versions a model may run at once. */
+export type VariantName = 'stable' | 'canary';
+
+/** `labels` narrowed to one variant (its selector, object labels and pod labels all start from this). */
+export function withVariant(labels: Record<string, string>, variant: VariantName): Record<string, string> {
+  return { ...labels, [VARIANT_LABEL]: variant };
+}
 
 /** How the HPA of a variant scales. */
 export interface VariantAutoscaling {

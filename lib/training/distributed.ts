@@ -1,4 +1,7 @@
+import type { Construct } from 'constructs';
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import type { EnvVar } from '../core/workload';
+import type { MlopsNamespace } from '../cluster/mlops-namespace';
 
 /**
  * Distributed training on an Indexed Job: Kubernetes starts `workers` pods,
@@ -65,4 +68,43 @@ export function rankZeroOnly(command: string[]): string[] {
   const script =
     'if [ "${JOB_COMPLETION_INDEX:-0}" != "0" ]; then echo "rank ${JOB_COMPLETION_INDEX}: this step runs on rank 0 only"; exit 0; fi; exec "$@"';
   return ['sh', '-c', script, 'rank0-only', ...command];
+}
+
+/** What the pods of a distributed run need to find and reach each other. */
+export interface WorkerNetworkOptions {
+  /** Prefix of the network policy names (the job's name). */
+  readonly name: string;
+  readonly namespace: MlopsNamespace;
+  /** Labels of the Service. */
+  readonly labels: Record<string, string>;
+  /** Labels selecting the job's pods. */
+  readonly podLabels: Record<string, string>;
+  /** Name of the headless Service, the pods' subdomain. */
+  readonly serviceName: string;
+  readonly masterPort: number;
+}
+
+/**
+ * The headless Service (id `Workers`) that gives each pod its DNS name, and
+ * network policies that let the job's pods talk to each other.
+ */
+export function workerNetwork(scope: Construct, o: WorkerNetworkOptions): ServiceV1 {
+  const service = new ServiceV1(scope, 'Workers', {
+    metadata: { name: o.serviceName, namespace: o.namespace.name, labels: o.labels },
+    spec: {
+      clusterIp: 'None',
+      selector: o.podLabels,
+      // Ranks must resolve each other before any of them is ready.
+      publishNotReadyAddresses: true,
+      port: [{ name: 'rendezvous', port: o.masterPort, targetPort: String(o.masterPort) }],
+    },
+  });
+  // NCCL and Gloo open connections on ephemeral ports besides MASTER_PORT: allow all TCP among the job's pods.
+  o.namespace.allowIngress(scope, 'AllowPeersIngress', {
+    name: `${o.name}-peers-ingress`, podLabels: o.podLabels, from: [{ podLabels: o.podLabels }], ports: [],
+  });
+  o.namespace.allowEgress(scope, 'AllowPeersEgress', {
+    name: `${o.name}-peers-egress`, podLabels: o.podLabels, to: [{ podLabels: o.podLabels }], ports: [],
+  });
+  return service;
 }

@@ -1,0 +1,124 @@
+import type { Construct } from 'constructs';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
+import { readScript } from '../core/assets';
+import { buildPodSpec, type EnvVar } from '../core/workload';
+import type { DriftArtifactAccess } from './artifact-access';
+import type { ParsedDriftProps } from './drift-props';
+
+const CONTAINER = 'drift-check';
+const PROGRAM_DIR = '/opt/mlops/drift';
+const CONFIG_DIR = '/etc/mlops/drift';
+/** Exit codes of drift_check.py that a retry cannot fix, or that a retry would count twice (7: the run was recorded). */
+const NO_RETRY_EXIT_CODES = [1, 2, 3, 4, 5, 7];
+
+/** The ConfigMaps the check mounts: the program shipped in the package and its config. */
+export interface DriftCheckFiles {
+  readonly program: ConfigMapV1;
+  readonly config: ConfigMapV1;
+}
+
+/** Creates the program and config ConfigMaps (`<name>-program`, `<name>-config`). */
+export function driftCheckFiles(scope: Construct, name: string, namespace: string, labels: Record<string, string>, config: Record<string, unknown>): DriftCheckFiles {
+  const program = new ConfigMapV1(scope, 'Program', {
+    metadata: { name: `${name}-program`, namespace, labels },
+    data: { 'drift_check.py': readScript('drift', 'drift_check.py') },
+  });
+  const configMap = new ConfigMapV1(scope, 'Config', {
+    metadata: { name: `${name}-config`, namespace, labels },
+    data: { 'config.json': JSON.stringify(config, null, 2) + '\n' },
+  });
+  return { program, config: configMap };
+}
+
+/** The CronJob and what its pods get. */
+export interface DriftCronJobOptions {
+  readonly props: ParsedDriftProps;
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly serviceAccountName: string;
+  /** Only the retraining trigger talks to the API server. */
+  readonly mountServiceAccountToken: boolean;
+  readonly access: DriftArtifactAccess;
+  readonly files: DriftCheckFiles;
+  /** Seconds between scheduled runs. */
+  readonly periodSeconds: number;
+}
+
+/**
+ * The CronJob (id `Resource`) running drift_check.py: one check at a time, a
+ * late start skipped, no retry for failures a retry cannot fix.
+ */
+export function driftCronJob(scope: Construct, o: DriftCronJobOptions): CronJobV1 {
+  const { props: p, labels, access } = o;
+  return new CronJobV1(scope, 'Resource', {
+    metadata: { name: o.name, namespace: o.namespace, labels },
+    spec: {
+      schedule: p.schedule,
+      timezone: p.timeZone,
+      concurrencyPolicy: 'Forbid',
+      // A check started much later than scheduled would overlap the next one; skip it instead.
+      startingDeadlineSeconds: Math.min(3600, o.periodSeconds),
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: 1,
+          activeDeadlineSeconds: p.activeDeadlineSeconds,
+          podFailurePolicy: {
+            rule: [
+              { action: 'Ignore', onPodCondition: [{ type: 'DisruptionTarget', status: 'True' }] },
+              { action: 'FailJob', onExitCodes: { containerName: CONTAINER, operator: 'In', values: NO_RETRY_EXIT_CODES } },
+            ],
+          },
+          template: {
+            metadata: { labels: { ...labels, ...access.podLabels } },
+            spec: driftPodSpec(o) as CronJobV1SpecJobTemplateSpecTemplateSpec,
+          },
+        },
+      },
+    },
+  });
+}
+
+function driftPodSpec(o: DriftCronJobOptions) {
+  const { props: p, access, files } = o;
+  const env: EnvVar[] = [
+    { name: 'DRIFT_CONFIG', value: `${CONFIG_DIR}/config.json` },
+    { name: 'HOME', value: '/tmp' },
+    { name: 'PYTHONUNBUFFERED', value: '1' },
+    { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+    ...access.env,
+  ];
+  return buildPodSpec({
+    serviceAccountName: o.serviceAccountName,
+    automountServiceAccountToken: o.mountServiceAccountToken,
+    security: p.security,
+    restartPolicy: 'Never',
+    affinity: access.affinity,
+    volumes: [
+      ...access.volumes,
+      { name: 'program', configMap: { name: files.program.metadata.name, defaultMode: '0444' } },
+      { name: 'config', configMap: { name: files.config.metadata.name, defaultMode: '0444' } },
+    ],
+    containers: [
+      {
+        name: CONTAINER,
+        image: p.image,
+        command: ['python', `${PROGRAM_DIR}/drift_check.py`],
+        args: ['--config', `${CONFIG_DIR}/config.json`],
+        env,
+        resources: p.resources,
+        volumeMounts: [
+          ...access.volumeMounts,
+          { name: 'program', mountPath: PROGRAM_DIR, readOnly: true },
+          { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        ],
+        // S3 objects are staged in /tmp while they are sampled.
+        writablePaths: ['/tmp'],
+      },
+    ],
+  });
+}

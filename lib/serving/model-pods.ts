@@ -1,0 +1,123 @@
+import type { Construct } from 'constructs';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { readScript } from '../core/assets';
+import { buildPodSpec, type ContainerOptions, type EnvVar, type PodSpec } from '../core/workload';
+import type { ArtifactBinding } from '../stores/artifact-store';
+import type { IMlopsPlatform } from '../platform/platform-context';
+import { REGISTRY_PORT, type ModelServer, type ParsedModelProps } from './model-props';
+import { withVariant, type VariantName } from './model-variant';
+
+const SCRIPT_DIR = '/opt/mlops';
+
+/** The metrics wrapper around MLflow's scoring server, mounted into registry-model pods. */
+export function servingScriptsConfigMap(scope: Construct, name: string, namespace: string, labels: Record<string, string>): ConfigMapV1 {
+  return new ConfigMapV1(scope, 'Scripts', {
+    metadata: { name: `${name}-model-scripts`, namespace, labels },
+    data: { 'serve_model.py': readScript('serving', 'serve_model.py') },
+  });
+}
+
+/** Where the pods log requests and predictions for drift monitoring. */
+export interface InferenceLogs {
+  readonly binding: ArtifactBinding;
+  /** `MLOPS_INFERENCE_LOG_URI` as the pod sees it. */
+  readonly uri: string;
+}
+
+/** What the pods of every variant share. */
+export interface ModelPodsOptions {
+  readonly props: ParsedModelProps;
+  readonly server: ModelServer;
+  readonly platform: IMlopsPlatform;
+  /** Object labels of the model. */
+  readonly labels: Record<string, string>;
+  /** Labels selecting the pods of all variants. */
+  readonly podSelector: Record<string, string>;
+  readonly serviceAccountName: string;
+  /** The wrapper script (registry models). */
+  readonly scripts?: ConfigMapV1;
+  readonly inferenceLogs?: InferenceLogs;
+}
+
+/**
+ * The pod template of a variant: one `model` container (the registry wrapper
+ * or the custom server) with probes on its health path, the tracking client
+ * env, the inference-log binding, and spread over nodes and zones.
+ */
+export class ModelPods {
+  constructor(private readonly o: ModelPodsOptions) {}
+
+  /** Pod labels: the variant's, plus those that open the tracking server and the store to it. */
+  public labels(variant: VariantName): Record<string, string> {
+    return { ...withVariant(this.o.labels, variant), ...this.o.platform.trackingClientLabels(), ...(this.o.inferenceLogs?.binding.podLabels ?? {}) };
+  }
+
+  /** The pod spec of a variant serving `source` (a registry URI or an image). */
+  public spec(variant: VariantName, source: string): PodSpec {
+    const { props: p, scripts } = this.o;
+    const logs = this.o.inferenceLogs?.binding;
+    return buildPodSpec({
+      serviceAccountName: this.o.serviceAccountName,
+      security: p.security,
+      containers: [this.container(variant, source)],
+      volumes: [
+        ...(scripts ? [{ name: 'scripts', configMap: { name: scripts.metadata.name, defaultMode: '0444' } }] : []),
+        ...(logs?.volumes ?? []),
+      ],
+      affinity: logs?.affinity,
+      terminationGracePeriodSeconds: 30,
+      topologySpread: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: [{ matchLabels: withVariant(this.o.podSelector, variant) }],
+      })),
+    });
+  }
+
+  private container(variant: VariantName, source: string): ContainerOptions {
+    const { props: p, server, platform, inferenceLogs } = this.o;
+    const logs = inferenceLogs?.binding;
+    const env: EnvVar[] = [
+      { name: 'HOME', value: '/tmp' },
+      { name: 'MLOPS_MODEL_NAME', value: server.name },
+      { name: 'MLOPS_MODEL_VARIANT', value: variant },
+      ...platform.trackingClientEnv(),
+      ...(inferenceLogs ? [...inferenceLogs.binding.env, { name: 'MLOPS_INFERENCE_LOG_URI', value: inferenceLogs.uri }] : []),
+      ...Object.entries(p.env).map(([k, value]) => ({ name: k, value })),
+    ];
+    const health = server.healthPath;
+    const probes = {
+      startupProbe: { httpGet: { path: health, port: 'http' }, timing: { periodSeconds: 5, failureThreshold: Math.ceil(p.startupTimeoutSeconds / 5) } },
+      readinessProbe: { httpGet: { path: health, port: 'http' }, timing: { periodSeconds: 5, failureThreshold: 3 } },
+      livenessProbe: { httpGet: { path: health, port: 'http' }, timing: { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 } },
+    };
+    const common = { name: 'model', resources: p.resources, writablePaths: ['/tmp'], ...probes };
+    if (server.registry) {
+      return {
+        ...common,
+        image: p.mlflowImage,
+        command: ['python', `${SCRIPT_DIR}/serve_model.py`],
+        env: [
+          { name: 'MLOPS_MODEL_URI', value: source },
+          { name: 'MLOPS_PORT', value: String(REGISTRY_PORT) },
+          { name: 'MLFLOW_MODELS_WORKERS', value: String(p.workers) },
+          { name: 'MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT', value: String(p.requestTimeoutSeconds) },
+          { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+          ...env,
+        ],
+        ports: [{ name: 'http', containerPort: REGISTRY_PORT }],
+        volumeMounts: [{ name: 'scripts', mountPath: SCRIPT_DIR, readOnly: true }, ...(logs?.volumeMounts ?? [])],
+      };
+    }
+    return {
+      ...common,
+      image: source,
+      command: p.command,
+      args: p.args,
+      env,
+      ports: [{ name: 'http', containerPort: server.servingPort }, ...(server.metricsPortName === 'metrics' ? [{ name: 'metrics', containerPort: server.metrics!.port }] : [])],
+      volumeMounts: logs?.volumeMounts.length ? logs.volumeMounts : undefined,
+    };
+  }
+}

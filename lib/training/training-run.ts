@@ -1,0 +1,78 @@
+import type { Construct } from 'constructs';
+import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
+import { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
+import type { PodSpec } from '../core/workload';
+import type { ParsedTrainingProps } from './training-props';
+import { STEP } from './training-steps';
+
+const WEEK = 7 * 86400;
+
+/** What one run is made of. */
+export interface TrainingRunOptions {
+  readonly props: ParsedTrainingProps;
+  readonly namespace: string;
+  /** Labels of the Job or CronJob. */
+  readonly labels: Record<string, string>;
+  readonly podSpec: PodSpec;
+  /** Labels of the pod template. */
+  readonly podLabels: Record<string, string>;
+}
+
+/**
+ * The Job (no schedule) or CronJob (id `Resource` either way) with the run's
+ * limits: deadline, retries that skip disruptions and hopeless failures, TTL,
+ * Indexed completion for distributed runs, and no overlapping scheduled runs.
+ */
+export function trainingRun(scope: Construct, o: TrainingRunOptions): { job?: JobV1; cronJob?: CronJobV1 } {
+  const { props: p, labels } = o;
+  const spec = runSpec(o);
+  if (p.schedule) {
+    const cronJob = new CronJobV1(scope, 'Resource', {
+      metadata: { name: p.name, namespace: o.namespace, labels },
+      spec: {
+        schedule: p.schedule,
+        timezone: p.timeZone,
+        suspend: p.suspend,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: p.startingDeadlineSeconds,
+        successfulJobsHistoryLimit: p.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: p.failedJobsHistoryLimit,
+        jobTemplate: { metadata: { labels }, spec },
+      },
+    });
+    return { cronJob };
+  }
+  const job = new JobV1(scope, 'Resource', {
+    metadata: { name: p.name, namespace: o.namespace, labels },
+    spec,
+    // Training takes hours; `apply` must not wait for it.
+    waitForCompletion: false,
+  });
+  return { job };
+}
+
+/** The Job spec, shared by the one-off Job and the CronJob's template. */
+function runSpec(o: TrainingRunOptions) {
+  const p = o.props;
+  return {
+    backoffLimit: p.backoffLimit,
+    activeDeadlineSeconds: p.activeDeadlineSeconds,
+    ttlSecondsAfterFinished:
+      p.ttlSecondsAfterFinished !== undefined ? String(p.ttlSecondsAfterFinished) : p.schedule ? String(WEEK) : undefined,
+    ...(p.workers > 1 ? { completionMode: 'Indexed', completions: p.workers, parallelism: p.workers } : {}),
+    podFailurePolicy: {
+      rule: [
+        // Node drains and preemptions are not the job's fault; retry without counting.
+        { action: 'Ignore', onPodCondition: [{ type: 'DisruptionTarget', status: 'True' }] },
+        // Bad data and a rejected model do not improve on retry; do not retrain for them.
+        ...(p.dataValidation ? [failJobOnError(STEP.validate)] : []),
+        ...(p.promotionGate ? [failJobOnError(STEP.gate)] : []),
+      ],
+    },
+    template: { metadata: { labels: o.podLabels }, spec: o.podSpec },
+  };
+}
+
+function failJobOnError(containerName: string) {
+  return { action: 'FailJob', onExitCodes: { containerName, operator: 'NotIn', values: [0] } };
+}
