@@ -11,7 +11,10 @@
  *   (the names of prometheus-fastapi-instrumentator; the library's MLflow serving wrapper emits them,
  *   custom images may rename them per model). Prometheus adds `model` and `variant` labels from the pod labels.
  * - training and drift jobs: kube-state-metrics (`kube_job_*`, `kube_cronjob_*`) and Pushgateway series
- *   (`mlops_drift_*`).
+ *   (`mlops_drift_*`, grouped by `namespace` and `model`).
+ *
+ * Namespaces in watch targets are plain names (`MlopsNamespace.literalName`), not resource references:
+ * monitoring uses them in construct ids, dashboard uids and PromQL.
  */
 
 /** Pod label naming the model a serving pod belongs to (becomes the `model` label of its series). */

@@ -4,6 +4,8 @@ import type { ParsedDriftProps } from './drift-props';
 /** What the config needs besides the props. */
 export interface DriftConfigContext {
   readonly store: IArtifactStore;
+  /** The model's namespace, a grouping label of the pushed metrics. */
+  readonly namespace: string;
   /** `current` is a directory of inference logs. */
   readonly inferenceLog: boolean;
   /** Where reports go, as the pod sees it. */
@@ -32,7 +34,7 @@ export function driftCheckConfig(p: ParsedDriftProps, c: DriftConfigContext): Re
     seed: p.seed,
     bins: p.bins,
     reportUri: c.reportUri,
-    ...(c.pushgatewayUrl ? { pushgatewayUrl: c.pushgatewayUrl } : {}),
+    ...(c.pushgatewayUrl ? { pushgatewayUrl: c.pushgatewayUrl, namespace: c.namespace } : {}),
     // The Role and the CronJob live in the pod's namespace, which the program reads from the token mount.
     ...(p.retrain ? { retrain: { afterConsecutiveRuns: p.retrain.afterConsecutiveRuns, cronJob: c.retrainCronJob } } : {}),
   };

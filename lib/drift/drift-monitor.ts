@@ -236,7 +236,7 @@ export class DriftMonitor extends Construct {
     if (!this.reportUri.endsWith('/')) this.reportUri += '/';
 
     const pushgatewayUrl = platform.monitoring?.pushgatewayUrl;
-    this.config = driftCheckConfig(p, { store, inferenceLog, reportUri: this.reportUri, pushgatewayUrl, retrainCronJob });
+    this.config = driftCheckConfig(p, { store, namespace: platform.namespace.literalName, inferenceLog, reportUri: this.reportUri, pushgatewayUrl, retrainCronJob });
     const files = driftCheckFiles(this, name, ns, labels, this.config);
     this.programConfigMap = files.program;
     this.configMap = files.config;
@@ -262,7 +262,8 @@ export class DriftMonitor extends Construct {
     platform.monitoring?.watch({
       kind: 'drift',
       model: p.model,
-      namespace: ns,
+      // Plain names: monitoring uses them in ids and file names, and in PromQL they need no resolution.
+      namespace: platform.namespace.literalName,
       cronJobName: name,
       schedulePeriodSeconds: period,
       sustainedForSeconds: this.sustainedForSeconds,

@@ -237,8 +237,9 @@ function trainingRules(t: TrainingWatch, runbook: Runbook): AlertRule[] {
 function driftRules(t: DriftWatch, runbook: Runbook): AlertRule[] {
   const severity = t.severity ?? 'warning';
   const labels = { severity, component: 'drift', namespace: t.namespace, model: t.model };
-  // Pushgateway series carry the labels the drift job pushed (`model`), not the namespace.
-  const m = `model=${q(t.model)}`;
+  // Pushgateway series carry the grouping labels the drift job pushed (`namespace`, `model`); scraped with
+  // honor_labels, so `namespace` is the model's, not the Pushgateway's.
+  const m = `namespace=${q(t.namespace)}, model=${q(t.model)}`;
   const stale = Math.round(t.schedulePeriodSeconds * 1.5);
   const sustained = formatDuration(t.sustainedForSeconds);
   const lastRun = `mlops_drift_last_run_timestamp_seconds{${m}}`;

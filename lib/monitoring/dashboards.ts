@@ -168,7 +168,7 @@ function training(jobs: readonly TrainingWatch[]): Dashboard {
 function drift(monitors: readonly DriftWatch[]): Dashboard {
   const d = dashboard('mlops-drift', 'MLOps / Drift');
   for (const t of monitors) {
-    const m = `model="${t.model}"`;
+    const m = `namespace="${t.namespace}", model="${t.model}"`;
     d.withRow(new RowBuilder(`Model ${t.model}`))
       .withPanel(stat('Drift detected', 'none', q(`max(mlops_drift_detected{${m}})`), 0.5, 6))
       .withPanel(stat('Share of features drifted', 'percentunit', q(`max(mlops_drift_share{${m}})`), undefined, 6))

@@ -203,8 +203,8 @@ export class ModelDeployment extends Construct {
       platform.monitoring?.watch({
         kind: 'model',
         model: name,
-        namespace: ns,
-        scrape: { namespace: ns, podLabels: this.podSelector, portName: server.metricsPortName, path: metrics.path },
+        namespace: platform.namespace.literalName,
+        scrape: { namespace: platform.namespace.literalName, podLabels: this.podSelector, portName: server.metricsPortName, path: metrics.path },
         deployments: { stable: name, ...(canary ? { canary: `${name}-canary` } : {}) },
         autoscalerName: server.autoscaling ? name : undefined,
         minReplicas: p.minReplicas,

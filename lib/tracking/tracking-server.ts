@@ -387,7 +387,7 @@ export class TrackingServer extends Construct {
       kind: 'tracking-server',
       name: p.name,
       scrape: {
-        namespace: ns,
+        namespace: namespace.literalName,
         podLabels: this.podLabels,
         portName: 'http',
         path: '/metrics',

@@ -281,7 +281,7 @@ export class TrainingJob extends Construct {
     platform.monitoring?.watch({
       kind: 'training',
       name: p.name,
-      namespace: ns,
+      namespace: platform.namespace.literalName,
       model: p.model ?? gateModel,
       cronJobName: this.cronJobName,
       jobName: p.schedule ? undefined : p.name,

@@ -44,7 +44,9 @@ async function startGateway(): Promise<string> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  gateway = spawn(PUSHGATEWAY, [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Debian's build persists to /var/lib/prometheus by default: keep this gateway's state in the test's own dir.
+  const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pushgateway.data')}`, '--log.level=warn'];
+  gateway = spawn(PUSHGATEWAY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stderr!.on('data', (d) => (log += d));
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -110,8 +112,7 @@ async function pushedSeries(gatewayUrl: string, hours: number): Promise<{ series
 
 describe('drift check -> Pushgateway -> generated alert rule (promtool)', () => {
   const { monitor, sink } = synthDrift();
-  // The namespace is a Terraform token at synth time; the rule only uses it as a label.
-  const watch = { ...(sink!.drift[0] as DriftWatch), namespace: 'mlops' };
+  const watch = sink!.drift[0] as DriftWatch;
   const sustainedHours = watch.sustainedForSeconds / 3600;
   const rule = buildRuleGroups([watch])[0]!.rules.find((r) => r.alert === ALERTS.driftDetected)!;
 
@@ -152,6 +153,10 @@ describe('drift check -> Pushgateway -> generated alert rule (promtool)', () => 
     expect(check.code, check.out).toBe(0);
     expect(check.out).toContain('DRIFT detected');
     const series = await pushedSeries(url, sustainedHours + 2);
+    // one group, the model's, grouped by its namespace
+    expect(series.filter((s) => s.series.startsWith('mlops_drift_detected{')).map((s) => s.series)).toEqual([
+      'mlops_drift_detected{instance="",job="mlops-drift",model="churn",namespace="mlops"}',
+    ]);
     expect(series.find((s) => s.series.startsWith('mlops_drift_detected{'))?.values).toBe(`1x${(sustainedHours + 2) * 60}`);
     expect(series.filter((s) => s.series.startsWith('mlops_drift_feature_psi{'))).toHaveLength(3);
 

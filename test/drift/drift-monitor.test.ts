@@ -108,6 +108,7 @@ describe('DriftMonitor CronJob', () => {
       bins: 10,
       reportUri: '/mnt/artifacts/drift/churn/',
       pushgatewayUrl: 'http://pushgateway.monitoring.svc.cluster.local:9091',
+      namespace: 'mlops',
     });
     expect(monitor.reportUri).toBe('/mnt/artifacts/drift/churn/');
   });
@@ -129,7 +130,7 @@ describe('DriftMonitor CronJob', () => {
   it('registers a drift watch: daily period, 48h sustained (2 runs), the features', () => {
     expect(sink!.drift).toEqual([
       {
-        kind: 'drift', model: 'churn', namespace: platform.namespace.name, cronJobName: 'churn-drift',
+        kind: 'drift', model: 'churn', namespace: 'mlops', cronJobName: 'churn-drift',
         schedulePeriodSeconds: 86400, sustainedForSeconds: 172800, features: ['age', 'income', 'country'], severity: 'warning',
       } satisfies Partial<DriftWatch> & Record<string, unknown>,
     ]);

@@ -93,7 +93,7 @@ describe('Monitoring', () => {
       }
     }
     const drift = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-dashboard-drift').data['mlops-drift.json']);
-    expect(JSON.stringify(drift)).toContain('mlops_drift_feature_psi{model=\\"churn\\"}');
+    expect(JSON.stringify(drift)).toContain('mlops_drift_feature_psi{namespace=\\"mlops\\", model=\\"churn\\"}');
     const churn = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-model-serving-churn').data['mlops-model-serving-churn.json']);
     const titles = churn.panels.map((p: any) => p.title);
     expect(titles).toEqual(expect.arrayContaining(['p95 latency: stable', 'p95 latency: canary', 'Replicas vs autoscaler bounds', 'CPU vs requests', 'Memory vs requests']));

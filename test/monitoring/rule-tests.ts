@@ -202,7 +202,7 @@ function driftCases(d: DriftWatch, groups: RuleGroup[]): TestCase[] {
   const stopped = ruleOf(groups, group, ALERTS.driftStopped);
   const neverReported = groups.find((g) => g.name === group)!.rules.find((r) => r.alert === ALERTS.driftStopped && r.expr.startsWith('absent('))!;
   const checkFailed = ruleOf(groups, group, ALERTS.driftCheckFailed);
-  const push = { job: 'mlops-drift', model: d.model, instance: 'pushgateway:9091' };
+  const push = { job: 'mlops-drift', namespace: d.namespace, model: d.model, instance: 'pushgateway:9091' };
   const sustainedMin = d.sustainedForSeconds / 60;
   const staleMin = (1.5 * d.schedulePeriodSeconds) / 60;
   const span = Math.ceil(sustainedMin + staleMin + 30);
@@ -216,7 +216,12 @@ function driftCases(d: DriftWatch, groups: RuleGroup[]): TestCase[] {
       ] },
     // Drift appeared 60 minutes before the evaluation: shorter than the window. Another model's drift is not this one's.
     { name: `${d.model}: drift shorter than the window does not fire`, interval: '1m',
-      input_series: [flag(`0x${Math.round(sustainedMin - 50)} 1x${span}`), { series: sel('mlops_drift_detected', { ...push, model: `not-${d.model}` }), values: `1x${span}` }],
+      input_series: [
+        flag(`0x${Math.round(sustainedMin - 50)} 1x${span}`),
+        { series: sel('mlops_drift_detected', { ...push, model: `not-${d.model}` }), values: `1x${span}` },
+        // the same model name in another namespace is another model
+        { series: sel('mlops_drift_detected', { ...push, namespace: `not-${d.namespace}` }), values: `1x${span}` },
+      ],
       alert_rule_test: [{ eval_time: `${sustainedMin + 10}m`, alertname: detected.alert, exp_alerts: [] }] },
     { name: `${d.model}: no run for 1.5 periods fires, earlier does not`, interval: '1m', input_series: [lastRun],
       alert_rule_test: [

@@ -292,3 +292,25 @@ describe('DeploymentV1 matcher adapter', () => {
     expect(text).not.toHaveResourceWithProperties(DeploymentV1, { metadata: expect.objectContaining({ name: 'not-there' }) });
   });
 });
+
+describe('several platforms sharing one Monitoring', () => {
+  it('keeps same-named models of two namespaces apart: dashboards, rules and drift series', async () => {
+    const { Monitoring } = await import('../../lib');
+    const { json } = synthStack((stack) => {
+      const monitoring = new Monitoring(stack, 'Monitoring');
+      for (const team of ['team-a', 'team-b']) {
+        const platform = new MlopsPlatform(stack, team, { name: team, namespace: team, monitoring });
+        platform.addModel('Churn', { model: 'models:/churn@champion' });
+        platform.addDriftMonitor('Churn', { model: 'churn', reference: 'd/ref.csv', current: 'd/cur.csv', features: [{ name: 'x' }] });
+      }
+    });
+    const dashboards = Object.values(resourcesOf(json, 'kubernetes_config_map_v1')).filter((c: any) => c.metadata.labels?.grafana_dashboard === '1');
+    const uids = dashboards.flatMap((c: any) => Object.values(c.data as Record<string, string>).map((d) => JSON.parse(d).uid));
+    expect(new Set(uids).size).toBe(uids.length);
+    const configs = Object.values(resourcesOf(json, 'kubernetes_config_map_v1'))
+      .filter((c: any) => c.data?.['config.json'])
+      .map((c: any) => JSON.parse(c.data['config.json']).namespace)
+      .sort();
+    expect(configs).toEqual(['team-a', 'team-b']);
+  });
+});

@@ -463,6 +463,7 @@ def test_corrupt_parquet_and_unknown_format_exit_6(same_data, capsys):
     ({"features": [{"name": "a", "type": "numeric"}, {"name": "a", "type": "numeric"}]}, "twice"),
     ({"model": ""}, "model"),
     ({"pushgatewayUrl": "pushgateway:9091"}, "pushgatewayUrl"),
+    ({"namespace": "Team_A"}, "namespace"),
     ({"retrain": {"afterConsecutiveRuns": 0, "cronJob": "train"}}, "afterConsecutiveRuns"),
     ({"retrain": {"afterConsecutiveRuns": 2, "cronJob": "Bad_Name"}}, "cronJob"),
     ({"format": "inference-log", "windowDays": 0}, "windowDays"),
@@ -510,6 +511,13 @@ def parse_exposition(body):
     return samples, types
 
 
+def test_push_groups_by_namespace_when_given(drifted_data, http_recorder):
+    code, _ = run_main(drifted_data, pushgatewayUrl=http_recorder.url, namespace="team-a")
+    assert code == 0
+    [(method, path, _headers, _body)] = http_recorder.requests
+    assert method == "PUT" and path == "/metrics/job/mlops-drift/namespace/team-a/model/churn"
+
+
 def test_push_sends_all_metrics(drifted_data, http_recorder):
     code, _ = run_main(drifted_data, pushgatewayUrl=http_recorder.url + "/")
     assert code == 0
@@ -554,6 +562,8 @@ def test_label_escaping_and_url_encoding():
     assert dc.fmt_value(float("nan")) == "NaN" and dc.fmt_value(float("inf")) == "+Inf"
     assert dc.push_url("http://g:9091/", "mlops-drift", "fraud v2") == "http://g:9091/metrics/job/mlops-drift/model/fraud%20v2"
     assert dc.push_url("http://g:9091", "j", "team/model") == "http://g:9091/metrics/job/j/model@base64/dGVhbS9tb2RlbA=="
+    # the namespace joins the grouping key: same model name in two namespaces, two groups
+    assert dc.push_url("http://g:9091", "mlops-drift", "churn", "team-a") == "http://g:9091/metrics/job/mlops-drift/namespace/team-a/model/churn"
 
 
 def test_pushgateway_http_error_exits_7(same_data, http_recorder, capsys):
@@ -790,7 +800,9 @@ def test_end_to_end_with_real_pushgateway(drifted_data, tmp_path):
     need(os.access(PUSHGATEWAY, os.X_OK), f"{PUSHGATEWAY} not installed (Debian package prometheus-pushgateway)")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{port}"],
+    # Debian's build persists to /var/lib/prometheus by default: keep this gateway's state in tmp_path.
+    proc = subprocess.Popen([PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{port}",
+                             f"--persistence.file={tmp_path / 'pushgateway.data'}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.time() + 10

@@ -43,6 +43,8 @@ features (required, list of {"name": str, "type": "numeric" | "categorical"}),
 psiThreshold (0.1), ksPValue (0.05), ksStatistic (0.1), chi2PValue (0.05), cramersV (0.1),
 driftShareThreshold (0.3), sampleRows (5000), seed (42), bins (10), epsilon (1e-4),
 maxCategories (50), minRows (1), reportUri, statePath, pushgatewayUrl, pushJob ("mlops-drift"),
+namespace (the model's Kubernetes namespace; added to the Pushgateway grouping key, so every pushed
+  series carries it and models of the same name in two namespaces do not overwrite each other),
 retrain ({"afterConsecutiveRuns": int >= 1, "cronJob": str, "namespace": str (default: the pod's)}).
 Unknown keys are rejected (a typo must not silently fall back to a default).
 
@@ -158,6 +160,7 @@ DEFAULTS = {
     "statePath": None,
     "pushgatewayUrl": None,
     "pushJob": "mlops-drift",
+    "namespace": None,
     "retrain": None,
     "windowDays": 7,
     "variants": None,
@@ -280,6 +283,9 @@ def validate_config(raw) -> dict:
     for key in ("reportUri", "statePath"):
         _str(cfg, key, optional=True)
     _str(cfg, "pushJob")
+    ns = _str(cfg, "namespace", optional=True)
+    if ns is not None and not DNS1123.match(ns):
+        raise DriftError(EXIT_CONFIG, f"config: namespace must be a Kubernetes namespace name, got {ns!r}")
     url = _str(cfg, "pushgatewayUrl", optional=True)
     if url is not None and urllib.parse.urlparse(url).scheme not in ("http", "https"):
         raise DriftError(EXIT_CONFIG, f"config: pushgatewayUrl must be an http(s) URL, got {url!r}")
@@ -1131,13 +1137,14 @@ def _path_label(name, value) -> str:
     return f"{name}/{urllib.parse.quote(value, safe='')}"
 
 
-def push_url(base, job, model) -> str:
-    return f"{base.rstrip('/')}/metrics/{_path_label('job', job)}/{_path_label('model', model)}"
+def push_url(base, job, model, namespace=None) -> str:
+    group = _path_label("job", job) + (f"/{_path_label('namespace', namespace)}" if namespace else "")
+    return f"{base.rstrip('/')}/metrics/{group}/{_path_label('model', model)}"
 
 
-def push_metrics(base, job, model, body) -> None:
+def push_metrics(base, job, model, body, namespace=None) -> None:
     """HTTP PUT (replaces the model's group). Raises DriftError(EXIT_PUSH) on failure."""
-    url = push_url(base, job, model)
+    url = push_url(base, job, model, namespace)
     req = urllib.request.Request(url, data=body.encode("utf-8"), method="PUT",
                                  headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
     last = None
@@ -1316,7 +1323,7 @@ def run(cfg, now_fn=time.time):
         if err.code in ERROR_REASONS and cfg.get("pushgatewayUrl"):
             try:
                 push_metrics(cfg["pushgatewayUrl"], cfg["pushJob"], model,
-                             exposition(failure_samples(model, ERROR_REASONS[err.code], now_fn())))
+                             exposition(failure_samples(model, ERROR_REASONS[err.code], now_fn())), cfg.get("namespace"))
             except DriftError as perr:
                 print(f"drift-check: warning: {perr.message}", file=sys.stderr)
         raise
@@ -1372,7 +1379,7 @@ def run(cfg, now_fn=time.time):
     if cfg["pushgatewayUrl"]:
         body = exposition(success_samples(model, result, len(ref_sample), len(cur_sample), consecutive, now_fn()))
         try:
-            push_metrics(cfg["pushgatewayUrl"], cfg["pushJob"], model, body)
+            push_metrics(cfg["pushgatewayUrl"], cfg["pushJob"], model, body, cfg.get("namespace"))
         except DriftError as err:
             print(f"drift-check: error: {err.message} (report written to {targets[0]})", file=sys.stderr)
             code = EXIT_PUSH
