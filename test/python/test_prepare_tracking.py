@@ -76,6 +76,23 @@ class SqlAlchemyStore:
         engine.dispose()
 '''
 
+FAKE_AUTH_STORE = '''
+import json, os
+import sqlalchemy
+
+
+class SqlAlchemyStore:
+    def init_db(self, db_uri):
+        with open(os.environ["FAKE_MLFLOW_LOG"], "a") as log:
+            log.write(json.dumps({"auth_store": db_uri, "pid": os.getpid()}) + "\\n")
+        if os.environ.get("FAKE_MLFLOW_AUTH_FAIL"):
+            raise RuntimeError("migration failed")
+        engine = sqlalchemy.create_engine(db_uri)
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY)"))
+        engine.dispose()
+'''
+
 FAKE_CLI = f'''#!{PYTHON}
 import json, os, sys
 with open(os.environ["FAKE_MLFLOW_LOG"], "a") as log:
@@ -89,9 +106,11 @@ def fake_mlflow(tmp_path_factory):
     root = tmp_path_factory.mktemp("fake-mlflow")
     pkg = root / "site" / "mlflow" / "store" / "tracking"
     pkg.mkdir(parents=True)
-    for init in ("mlflow", "mlflow/store", "mlflow/store/tracking"):
+    (root / "site" / "mlflow" / "server" / "auth").mkdir(parents=True)
+    for init in ("mlflow", "mlflow/store", "mlflow/store/tracking", "mlflow/server", "mlflow/server/auth"):
         (root / "site" / init / "__init__.py").write_text("")
     (pkg / "sqlalchemy_store.py").write_text(FAKE_STORE)
+    (root / "site" / "mlflow" / "server" / "auth" / "sqlalchemy_store.py").write_text(FAKE_AUTH_STORE)
     bin_dir = root / "bin"
     bin_dir.mkdir()
     cli = bin_dir / "mlflow"
@@ -315,6 +334,19 @@ def test_auth_creates_the_database_once_and_writes_the_ini(postgres, database, r
         second = ok(runner.run(uri, auth=True))  # must not fail on "already exists"
         assert "created auth database" not in second.stdout
         assert runner.calls("cli") == [["db", "upgrade", uri]]
+        # the auth schema is migrated by the init step (each run), not raced by the server's workers
+        assert runner.calls("auth_store") == [uri_for(postgres, "mlflow_auth")] * 2
+    finally:
+        postgres["admin"].run("DROP DATABASE IF EXISTS mlflow_auth WITH (FORCE)")
+
+
+def test_failing_auth_migration_exits_3(postgres, database, runner):
+    uri = uri_for(postgres, database)
+    try:
+        result = runner.run(uri, auth=True, FAKE_MLFLOW_AUTH_FAIL="1")
+        assert result.returncode == 3, result.stderr
+        assert "auth database migration failed" in result.stderr and "Traceback" not in result.stderr
+        assert runner.calls("store") == []  # stops before touching the tracking schema
     finally:
         postgres["admin"].run("DROP DATABASE IF EXISTS mlflow_auth WITH (FORCE)")
 

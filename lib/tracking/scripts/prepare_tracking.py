@@ -6,6 +6,7 @@ that replicas starting together do not race:
 
 1. When built-in auth is on, create the auth database if it is missing and
    write the auth config file (admin credentials come from a Secret via env).
+   Its schema is migrated here too, so the server's workers do not race to do it.
 2. Bring the tracking schema up to date: a fresh database is initialised by
    MLflow's own store; an existing one is migrated with `mlflow db upgrade`.
 
@@ -115,6 +116,16 @@ def main() -> int:
                 except OSError as err:
                     print(f"cannot write the auth config {config_path}: {err.strerror}", file=sys.stderr)
                     return 2
+                # The auth app migrates its database when each server worker starts; doing it once here,
+                # under the lock, keeps workers and replicas from racing on a fresh database.
+                from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore as AuthStore
+
+                try:
+                    AuthStore().init_db(auth_database_uri(uri, database))
+                except Exception as err:  # MlflowException or a driver error, both without our password
+                    print(f"auth database migration failed: {err.__class__.__name__}: {redact(str(err), uri)}", file=sys.stderr)
+                    return 3
+                print("auth database schema is up to date")
             fresh = not sqlalchemy.inspect(conn).has_table("alembic_version")
             if fresh:
                 # MLflow creates and stamps the schema of an empty database itself.
