@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { IRegistryDatabase, SecretKeySelector } from '../stores/registry-database';
 import type { EgressTarget } from '../core/network';
+import type { ITerraformDependable } from '../core/cdktf';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 import { addDependsOn } from '../core/dependencies';
 import { parseProps } from '../core/props';
@@ -62,6 +63,8 @@ export class ExistingRdsRegistryDatabase extends Construct implements IRegistryD
   public readonly authDatabaseName = 'mlflow_auth';
   public readonly egress: EgressTarget[];
   public readonly credentials: RegistryDatabaseSecret;
+  /** The instance and the credential sync: the tracking server starts after them. */
+  public readonly readyWhen: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: ExistingRdsRegistryDatabaseProps) {
     super(scope, id);
@@ -78,6 +81,7 @@ export class ExistingRdsRegistryDatabase extends Construct implements IRegistryD
       databaseName: p.databaseName,
       instance: p.instance,
     });
+    this.readyWhen = [this.credentials.release];
     this.uriSecret = { name: p.secretName, key: 'uri' };
     this.egress = [{ name: 'registry-database', to: p.databaseCidrs.map((cidr) => ({ cidr })), ports: [{ port: p.port }] }];
   }

@@ -9,6 +9,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import type { IRegistryDatabase, SecretKeySelector } from '../stores/registry-database';
 import type { EgressTarget } from '../core/network';
+import type { ITerraformDependable } from '../core/cdktf';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 import { addDependsOn } from '../core/dependencies';
 import { parseProps } from '../core/props';
@@ -163,6 +164,8 @@ export class RdsRegistryDatabase extends BaseConstruct implements IRegistryDatab
   public readonly parameterGroup: DbParameterGroup;
   public readonly externalSecrets: ExternalSecretsOperator;
   public readonly credentials: RegistryDatabaseSecret;
+  /** The instance and the credential sync: the tracking server starts after them. */
+  public readonly readyWhen: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: RdsRegistryDatabaseProps) {
     super(scope, id);
@@ -269,6 +272,7 @@ export class RdsRegistryDatabase extends BaseConstruct implements IRegistryDatab
       databaseName: p.databaseName,
       instance: p.instance,
     });
+    this.readyWhen = [this.instance, this.credentials.release];
     this.uriSecret = { name: p.secretName, key: 'uri' };
     const cidrs = p.databaseCidrs ?? [new DataAwsVpc(this, 'Vpc', { id: p.vpcId }).cidrBlock];
     this.egress = [{ name: 'registry-database', to: cidrs.map((cidr) => ({ cidr })), ports: [{ port: p.port }] }];

@@ -12,6 +12,7 @@ import { buildPodSpec, envFromSecret, securityOptionsSchema, type SecurityOption
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import { DEFAULT_IMAGES } from '../core/images';
 import type { EgressTarget } from '../core/network';
+import type { ITerraformDependable } from '../core/cdktf';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 import type { IRegistryDatabase, SecretKeySelector } from './registry-database';
 
@@ -91,6 +92,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
   public readonly uriSecret: SecretKeySelector;
   public readonly authDatabaseName = 'mlflow_auth';
   public readonly egress: EgressTarget[];
+  public readonly readyWhen: ITerraformDependable[];
   /** In-cluster host name of the database. */
   public readonly host: string;
   public readonly port = PORT;
@@ -190,6 +192,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
       waitForRollout: true,
     });
     applyRemovalPolicy(p.removalPolicy as RemovalPolicy, this.statefulSet, this.password);
+    this.readyWhen = [this.statefulSet];
     this.egress = [{ name: 'database', to: [{ podLabels: this.podLabels }], ports: [{ port: PORT }] }];
   }
 

@@ -1,3 +1,4 @@
+import type { ITerraformDependable } from '../core/cdktf';
 import type { EgressTarget } from '../core/network';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 
@@ -34,4 +35,11 @@ export interface IRegistryDatabase {
    * in-cluster parts of the database (e.g. a credential sync) are created after it.
    */
   useNamespace?(namespace: MlopsNamespace): void;
+  /**
+   * Resources whose completion means the database accepts connections (a
+   * StatefulSet rolled out, an RDS instance and its credential Secret). The
+   * tracking server is created after them, so its first pods do not crash-loop
+   * waiting for the database.
+   */
+  readonly readyWhen?: ITerraformDependable[];
 }

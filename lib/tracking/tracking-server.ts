@@ -326,6 +326,8 @@ export class TrackingServer extends Construct {
         template: { metadata: { labels: { ...labels, ...artifacts.podLabels } }, spec: podSpec },
       },
       waitForRollout: true,
+      // The init step needs the database; starting after it avoids a crash-looping first rollout.
+      dependsOn: database.readyWhen,
     });
 
     this.service = new ServiceV1(this, 'Service', {

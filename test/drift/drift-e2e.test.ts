@@ -44,8 +44,9 @@ async function startGateway(): Promise<string> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  // Debian's build persists to /var/lib/prometheus by default: keep this gateway's state in the test's own dir.
-  const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pushgateway.data')}`, '--log.level=warn'];
+  // Debian's build persists to /var/lib/prometheus by default; an empty file name turns persistence off,
+  // so runs share no state.
+  const args = [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'];
   gateway = spawn(PUSHGATEWAY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stderr!.on('data', (d) => (log += d));
   const deadline = Date.now() + 15_000;

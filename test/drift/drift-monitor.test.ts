@@ -23,7 +23,7 @@ const policiesOf = (json: SynthesizedJson) =>
 const RETRAIN = { retrain: { trainingJob: { cronJobName: 'churn-train' } } };
 
 describe('DriftMonitor CronJob', () => {
-  const { json, sink, monitor, platform } = synthDrift();
+  const { json, sink, monitor } = synthDrift();
   const cron = cronJobOf(json);
   const pod = podOf(json);
   const [container] = pod.container;

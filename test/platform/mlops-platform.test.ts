@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { MlopsPlatform, ValidationError, VolumeArtifactStore, MlopsNamespace } from '../../lib';
+import { MlopsPlatform, Monitoring, ValidationError, VolumeArtifactStore, MlopsNamespace } from '../../lib';
 import { allContainers, resourceNamed, resourcesOf, synthStack } from '../../lib/testing';
 
 const local = () => synthStack((stack) => new MlopsPlatform(stack, 'Platform'));
@@ -294,8 +294,7 @@ describe('DeploymentV1 matcher adapter', () => {
 });
 
 describe('several platforms sharing one Monitoring', () => {
-  it('keeps same-named models of two namespaces apart: dashboards, rules and drift series', async () => {
-    const { Monitoring } = await import('../../lib');
+  it('keeps same-named models of two namespaces apart: dashboards, rules and drift series', () => {
     const { json } = synthStack((stack) => {
       const monitoring = new Monitoring(stack, 'Monitoring');
       for (const team of ['team-a', 'team-b']) {
