@@ -212,6 +212,14 @@ export function formatDuration(seconds: number): string {
   return `${Math.round(seconds)}s`;
 }
 
+/**
+ * A time-zone database name for a CronJob's `timeZone` (`UTC`, `Europe/Berlin`,
+ * `America/Argentina/Buenos_Aires`, `EST`); Kubernetes rejects names it cannot load.
+ */
+export const ianaTimeZone = z.string().regex(/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/, {
+  message: 'must be a time-zone database name such as "UTC" or "Europe/Berlin"',
+});
+
 /** Environment variable names as Kubernetes accepts them. */
 export const envVarName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, {
   message: 'must be an environment variable name: letters, digits, "_", "-" and ".", not starting with a digit',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Token } from '../core/cdktf';
 import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
-import { cronSchedule, duration, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
+import { cronSchedule, duration, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import type { RetrainTarget } from './retrain-trigger';
@@ -31,7 +31,7 @@ export const driftMonitorSchema = z.strictObject({
   model: k8sNamePrefix,
   name: cronJobName.optional(),
   schedule: cronSchedule.default('0 2 * * *'),
-  timeZone: z.string().regex(/^(UTC|[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)+)$/, { message: 'must be an IANA time zone such as "UTC" or "Europe/Berlin"' }).optional(),
+  timeZone: ianaTimeZone.optional(),
   reference: storePath('file'),
   current: z.string().refine((v) => storePathOk(v.replace(/\/$/, '')), {
     message: 'must be a file path (or a directory path ending in "/") inside the artifact store without a leading "/", a scheme or "..", e.g. "inference-logs/churn/"',

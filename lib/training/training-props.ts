@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
-import { cronSchedule, envVarName, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
+import { cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { DISTRIBUTED_ENV_NAMES } from './distributed';
@@ -36,7 +36,7 @@ export const trainingJobSchema = z.strictObject({
   experimentName: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   schedule: cronSchedule.optional(),
-  timeZone: z.string().regex(/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$|^UTC$/, { message: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"' }).optional(),
+  timeZone: ianaTimeZone.optional(),
   suspend: z.boolean().default(false),
   resources: resourcesSchema.default({ cpu: '1', memory: '2Gi' }),
   gpus: nonNegativeInt.default(0),

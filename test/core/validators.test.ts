@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cronPeriodSeconds, cronProblem, imageProblem, parseDuration, parseMemory, formatDuration } from '../../lib/core/validators';
-import { k8sName, memoryQuantity, cpuQuantity, cronSchedule, imageRef } from '../../lib/core/validators';
+import { k8sName, memoryQuantity, cpuQuantity, cronSchedule, imageRef, ianaTimeZone } from '../../lib/core/validators';
 
 /** A small seeded generator, so property tests are repeatable. */
 function rng(seed: number) {
@@ -92,5 +92,14 @@ describe('durations', () => {
     expect(formatDuration(3600)).toBe('1h');
     expect(formatDuration(90)).toBe('90s');
     expect(formatDuration(172800)).toBe('2d');
+  });
+});
+
+describe('time zones', () => {
+  it.each(['UTC', 'EST', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+2'])('accepts %s', (v) => {
+    expect(ianaTimeZone.safeParse(v).success).toBe(true);
+  });
+  it.each(['CET+1 nonsense', '/Europe/Berlin', 'Europe/', '', 'Europe Berlin'])('rejects %s', (v) => {
+    expect(ianaTimeZone.safeParse(v).success).toBe(false);
   });
 });
