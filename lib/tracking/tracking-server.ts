@@ -35,6 +35,13 @@ export interface TrackingAuthOptions {
    */
   readonly adminSecretName?: string;
   /**
+   * Existing Secret (keys `username` and `password`) of the MLflow user that the platform's in-cluster
+   * clients (training jobs, the promotion gate, registry-served models) log in as. Create that user
+   * with the permissions they need; the admin's credentials then stay with the server.
+   * @default - the admin credentials
+   */
+  readonly clientSecretName?: string;
+  /**
    * Permission of users on resources they did not create.
    * @default 'READ'
    */
@@ -139,6 +146,7 @@ const schema = z.strictObject({
     .strictObject({
       enabled: z.boolean().optional(),
       adminSecretName: k8sName.optional(),
+      clientSecretName: k8sName.optional(),
       defaultPermission: z.enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS']).default('READ'),
     })
     .default({ defaultPermission: 'READ' }),
@@ -178,6 +186,8 @@ export class TrackingServer extends Construct {
   public readonly authEnabled: boolean;
   /** Secret with the admin credentials (`username`, `password`) when auth is on. */
   public readonly adminSecretName?: string;
+  /** Secret with the credentials in-cluster clients use (`username`, `password`) when auth is on. */
+  public readonly clientSecretName?: string;
   /** Labels of the server pods. */
   public readonly podLabels: Record<string, string>;
   public readonly deployment: DeploymentV1;
@@ -203,6 +213,9 @@ export class TrackingServer extends Construct {
     const labels = standardLabels(ident);
     this.podLabels = selectorLabels(ident);
     this.authEnabled = p.auth.enabled ?? p.ingress !== undefined;
+    if (!this.authEnabled && (p.auth.clientSecretName || p.auth.adminSecretName)) {
+      fail(this.node.path, p.auth.clientSecretName ? 'auth.clientSecretName' : 'auth.adminSecretName', 'credentials were given but auth is off; set auth.enabled: true (auth is on by default only when exposed through ingress)');
+    }
     this.serviceName = p.name;
     this.trackingUri = `http://${p.name}.${namespace.literalName}.svc.cluster.local:${PORT}`;
 
@@ -246,6 +259,7 @@ export class TrackingServer extends Construct {
         sessionKeyRef = { name: keySecret.metadata.name, key: 'flask-secret-key' };
       }
       this.adminSecretName = adminSecret;
+      this.clientSecretName = p.auth.clientSecretName ?? adminSecret;
       const authConfig = `${AUTH_CONFIG_DIR}/basic_auth.ini`;
       serverEnv.push(
         { name: 'MLFLOW_AUTH_CONFIG_PATH', value: authConfig },
@@ -405,8 +419,8 @@ export class TrackingServer extends Construct {
   public clientEnv(): EnvVar[] {
     return [
       { name: 'MLFLOW_TRACKING_URI', value: this.trackingUri },
-      ...(this.adminSecretName
-        ? [envFromSecret('MLFLOW_TRACKING_USERNAME', this.adminSecretName, 'username'), envFromSecret('MLFLOW_TRACKING_PASSWORD', this.adminSecretName, 'password')]
+      ...(this.clientSecretName
+        ? [envFromSecret('MLFLOW_TRACKING_USERNAME', this.clientSecretName, 'username'), envFromSecret('MLFLOW_TRACKING_PASSWORD', this.clientSecretName, 'password')]
         : []),
     ];
   }

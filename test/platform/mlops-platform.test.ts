@@ -184,6 +184,25 @@ describe('MlopsPlatform exposure and auth', () => {
     expect(ingress.spec.ingress[0].from).toContainEqual({ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, pod_selector: {} });
   });
 
+  it('gives in-cluster clients the client credentials, not the admin ones, when a client Secret is named', () => {
+    const { json } = synthStack((stack) => {
+      const platform = new MlopsPlatform(stack, 'P', { tracking: { auth: { enabled: true, clientSecretName: 'mlflow-clients' } } });
+      platform.addTrainingJob('Churn', { name: 'churn', image: 'ghcr.io/acme/train:1.0.0', command: ['python', 'train.py'] });
+    });
+    const job = Object.values(resourcesOf(json, 'kubernetes_job_v1'))[0];
+    const env = job.spec.template.spec.container[0].env;
+    expect(env.find((e: any) => e.name === 'MLFLOW_TRACKING_USERNAME').value_from.secret_key_ref).toEqual({ name: 'mlflow-clients', key: 'username' });
+    // the server itself keeps using the generated admin Secret
+    const server = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.init_container[0];
+    expect(server.env.find((e: any) => e.name === 'MLFLOW_ADMIN_PASSWORD').value_from.secret_key_ref.name).toMatch(/AuthSecret/);
+  });
+
+  it('rejects auth credentials when auth is off', () => {
+    expect(() => synthStack((stack) => new MlopsPlatform(stack, 'P', { tracking: { auth: { clientSecretName: 'mlflow-clients' } } }))).toThrow(
+      /auth\.clientSecretName: credentials were given but auth is off/,
+    );
+  });
+
   it('can keep auth off explicitly when exposed', () => {
     const { json } = synthStack((stack) => new MlopsPlatform(stack, 'P', { tracking: { ingress: { host: 'mlflow.example.com' }, auth: { enabled: false } } }));
     expect(resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0].args).not.toContain('--app-name');
