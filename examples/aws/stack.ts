@@ -55,5 +55,35 @@ export class AwsMlopsStack extends TerraformStack {
       database,
       tracking: { replicas: 2 },
     });
+
+    // The same workloads as the local example; on AWS each kind gets its own IAM role with only its grants.
+    const training = this.platform.addTrainingJob('Churn', {
+      name: 'churn',
+      image: 'ghcr.io/acme/churn-train:1.4.2',
+      command: ['python', 'train.py'],
+      model: 'churn',
+      schedule: '0 0 * * 0',
+      gpus: 1,
+      resources: { cpu: '4', memory: '16Gi' },
+      promotionGate: { metric: 'val_auc', direction: 'higher_is_better', threshold: 0.85, compareToChampion: true },
+    });
+    this.platform.addModel('Churn', {
+      model: 'models:/churn@champion',
+      minReplicas: 2,
+      maxReplicas: 10,
+      canary: { model: 'models:/churn@challenger', weight: 10 },
+      inferenceLogging: true,
+    });
+    this.platform.addDriftMonitor('Churn', {
+      model: 'churn',
+      reference: 'datasets/churn/reference.parquet',
+      current: 'inference-logs/churn/',
+      features: [
+        { name: 'tenure_months', type: 'numeric' },
+        { name: 'monthly_charges', type: 'numeric' },
+        { name: 'contract', type: 'categorical' },
+      ],
+      retrain: { trainingJob: training, afterConsecutiveRuns: 2 },
+    });
   }
 }

@@ -168,12 +168,18 @@ export interface TrainingJobProps {
   /** @default 3 */
   readonly failedJobsHistoryLimit?: number;
   /**
-   * Direct access of the job's pods to the artifact store (grant, env, egress). MLflow clients
-   * upload through the tracking server either way.
-   * @default - 'readwrite' for object stores; 'none' for the volume store (mounting a ReadWriteOnce
-   * volume would pin the job to the tracking server's node)
+   * Direct access of the job's pods to the artifact store (grant, env, egress), e.g. to read a
+   * training dataset. MLflow clients log runs and models through the tracking server either way,
+   * so a job needs none to train and register a model. (On the volume store, access mounts the
+   * volume, which pins a ReadWriteOnce volume's jobs to the tracking server's node.)
+   * @default 'none'
    */
   readonly artifactAccess?: 'none' | 'read' | 'readwrite';
+  /**
+   * Key prefix the access is limited to, e.g. `datasets/churn/`.
+   * @default - the whole store
+   */
+  readonly artifactPrefix?: string;
   /**
    * More egress, e.g. to a data warehouse; the namespace denies everything else.
    * @default - none
@@ -244,11 +250,14 @@ export class TrainingJob extends Construct {
       namespace: ns, name: `${p.name}-training`, kind: 'training', labels, cloud: platform.cloudIdentity,
     });
     const store = platform.artifactStore;
-    const access = p.artifactAccess ?? (store.kind === 'volume' ? 'none' : 'readwrite');
+    const access = p.artifactAccess ?? 'none';
+    if (p.artifactPrefix && access === 'none') {
+      fail(this.node.path, 'artifactPrefix', `got ${JSON.stringify(p.artifactPrefix)} without artifactAccess; set artifactAccess to 'read' or 'readwrite'`);
+    }
     const artifacts: ArtifactBinding =
       access === 'none'
         ? { env: [], volumes: [], volumeMounts: [], podLabels: {} }
-        : store.bind({ identity: this.identity, access, grantId: 'TrainingArtifacts' });
+        : store.bind({ identity: this.identity, access, grantId: 'TrainingArtifacts', prefix: p.artifactPrefix });
     const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels };
 
     const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(this, p.name, ns, labels), modelName: gateModel! };

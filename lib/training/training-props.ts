@@ -58,6 +58,7 @@ export const trainingJobSchema = z.strictObject({
   successfulJobsHistoryLimit: nonNegativeInt.default(3),
   failedJobsHistoryLimit: nonNegativeInt.default(3),
   artifactAccess: z.enum(['none', 'read', 'readwrite']).optional(),
+  artifactPrefix: z.string().regex(/^[^/*?][^*?]*\/$/, { message: 'must be a key prefix ending in "/", without "*" or "?" and not starting with "/" (e.g. "datasets/churn/")' }).optional(),
   extraEgress: z.array(egressTarget).default([]),
   alertSeverity: z.enum(['critical', 'warning', 'info']).optional(),
   security: securityOptionsSchema.optional(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Testing } from '../../lib/core/cdktf';
 import { AwsMlopsStack } from '../../examples/aws/stack';
-import { allContainers, resourcesOf, type SynthesizedJson } from '../../lib/testing';
+import { allContainers, resourceNamed, resourcesOf, type SynthesizedJson } from '../../lib/testing';
 
 function synth(props = {}): { text: string; json: SynthesizedJson } {
   const app = Testing.app({ stackTraces: false });
@@ -35,9 +35,11 @@ describe('examples/aws', () => {
   });
 
   it('gives the tracking server the S3 destination without MLFLOW_S3_ENDPOINT_URL (pod identity credentials)', () => {
-    const server = Object.values(resourcesOf(json, 'kubernetes_deployment_v1'))[0].spec.template.spec.container[0];
+    const server = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0];
     expect(server.args.join(' ')).toContain('--artifacts-destination s3://${aws_s3_bucket.Artifacts_82DD59A1.bucket}/mlflow');
-    expect(server.env.map((e: any) => e.name)).not.toContain('MLFLOW_S3_ENDPOINT_URL');
+    for (const { where, container } of allContainers(json)) {
+      expect((container.env ?? []).map((e: any) => e.name), where).not.toContain('MLFLOW_S3_ENDPOINT_URL');
+    }
   });
 
   it('maps the tracking service account to its role with EKS Pod Identity and lets it reach the agent', () => {
@@ -45,6 +47,23 @@ describe('examples/aws', () => {
     expect(assoc).toContainEqual(expect.objectContaining({ service_account: 'mlflow', role_arn: '${aws_iam_role.PodIdentity_TrackingRole_8F99F4EA.arn}' }));
     const agent = Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')).find((p: any) => p.metadata.name === 'mlflow-pod-identity-agent-egress');
     expect(agent.spec.egress[0].to).toContainEqual({ ip_block: { cidr: '169.254.170.23/32' } });
+  });
+
+  it('gives each workload kind its own role, holding only the grants its workloads were given', () => {
+    const roles = Object.keys(resourcesOf(json, 'aws_iam_role')).filter((id) => id.startsWith('PodIdentity_')).sort();
+    expect(roles).toEqual(['PodIdentity_DriftRole_14301354', 'PodIdentity_ServingRole_BF7DE8CA', 'PodIdentity_TrackingRole_8F99F4EA', 'PodIdentity_TrainingRole_D6F183AE']);
+    const grants = Object.values(resourcesOf(json, 'aws_iam_policy')).map((p: any) => p.description.replace(/\$\{[^}]+\}/g, '<ref>')).sort();
+    expect(grants).toEqual([
+      'External Secrets Operator: read one Secrets Manager secret',
+      'read on s3://<ref>/mlflow/datasets/churn/* for drift workload <ref>',
+      'read on s3://<ref>/mlflow/inference-logs/churn/* for drift workload <ref>',
+      'readwrite on s3://<ref>/mlflow/* for tracking workload <ref>',
+      'readwrite on s3://<ref>/mlflow/drift/churn/* for drift workload <ref>',
+      'readwrite on s3://<ref>/mlflow/inference-logs/churn/* for serving workload <ref>',
+    ]);
+    // training needs no store access: runs and models go through the tracking server
+    const training = Object.values(resourcesOf(json, 'aws_eks_pod_identity_association')).find((a: any) => a.service_account === 'churn-training');
+    expect(training.role_arn).toBe('${aws_iam_role.PodIdentity_TrainingRole_D6F183AE.arn}');
   });
 
   it('creates the database credential sync after the platform namespace (one apply on an empty cluster)', () => {

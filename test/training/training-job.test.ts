@@ -410,20 +410,32 @@ describe('TrainingJob: secure defaults', () => {
 });
 
 describe('TrainingJob: artifact store and cloud identity', () => {
-  it('on S3 with pod identity: grants the training role, opens store and credential egress', () => {
+  const onS3 = (props: Partial<TrainingJobProps>) => {
     let job!: TrainingJob;
-    const { json } = synthStack((stack) => {
+    const out = synthStack((stack) => {
       new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
       const cloud = new AwsPodIdentity(stack, 'PodIdentity', { clusterName: 'prod' });
       const artifactStore = new S3ArtifactStore(stack, 'Artifacts', { bucketName: 'acme-mlops-artifacts', accessLogs: { bucketName: 'acme-access-logs' } });
       const platform = new MlopsPlatform(stack, 'Platform', { artifactStore, cloudIdentity: cloud });
-      job = new TrainingJob(stack, 'Train', { platform, ...BASE });
+      job = new TrainingJob(stack, 'Train', { platform, ...BASE, ...props });
     });
+    return { ...out, job };
+  };
+
+  it('on S3, gets no store access by default: runs and models go through the tracking server', () => {
+    const { json } = onS3({});
+    expect(Object.keys(resourcesOf(json, 'aws_iam_policy')).filter((id) => id.includes('TrainingArtifacts'))).toEqual([]);
+    expect(jobOf(json).spec.template.metadata.labels['mlops.cdktf.io/object-store-client']).toBeUndefined();
+  });
+
+  it('on S3 with pod identity: grants the training role read access to a prefix, opens store and credential egress', () => {
+    const { json, job } = onS3({ artifactAccess: 'read', artifactPrefix: 'datasets/churn/' });
     const k8sJob = jobOf(json);
     expect(k8sJob.spec.template.metadata.labels['mlops.cdktf.io/object-store-client']).toBe('true');
     expect(envOf(byName(k8sJob.spec.template.spec.container, 'train'))).toMatchObject({ AWS_REGION: expect.any(String) });
-    const policies = Object.keys(resourcesOf(json, 'aws_iam_policy'));
-    expect(policies.some((id) => id.includes('TrainingArtifacts'))).toBe(true);
+    const policies = Object.entries(resourcesOf(json, 'aws_iam_policy')).filter(([id]) => id.includes('TrainingArtifacts'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0]![1].description).toMatch(/^read on s3:\/\/.*\/mlflow\/datasets\/churn\/\* for training workload/);
     const egress = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-object-store-egress');
     expect(egress.spec.pod_selector.match_labels).toEqual(job.podLabels);
     const credentialPolicies = Object.values(resourcesOf(json, 'kubernetes_network_policy_v1'))
@@ -520,5 +532,14 @@ describe('TrainingJob: shape', () => {
     // The gate script has its own tests; keep the snapshot readable.
     const cm = { ...resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate'), data: { 'promotion_gate.py': '<file>' } };
     expect({ cron, cm }).toMatchSnapshot();
+  });
+});
+
+describe('TrainingJob: artifact prefix validation', () => {
+  it('rejects a prefix without access', () => {
+    expect(() => synthJob({ ...BASE, artifactPrefix: 'datasets/churn/' })).toThrow(/artifactPrefix: got "datasets\/churn\/" without artifactAccess/);
+  });
+  it.each(['/datasets/', 'datasets/*', 'datasets'])('rejects artifactPrefix %s naming the prop', (artifactPrefix) => {
+    expect(() => synthJob({ ...BASE, artifactAccess: 'read', artifactPrefix })).toThrow(/artifactPrefix: got/);
   });
 });
