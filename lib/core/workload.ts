@@ -150,6 +150,12 @@ export interface ContainerOptions {
   /** Directories the program writes to; each gets an emptyDir, since the root filesystem is read-only. */
   readonly writablePaths?: string[];
   readonly workingDir?: string;
+  /**
+   * Seconds to wait (`sleep` in the image) before the container is stopped, so endpoints and load
+   * balancers stop sending it requests before the server shuts down: no dropped requests on rollouts.
+   * @default - no wait
+   */
+  readonly drainSeconds?: number;
 }
 
 /** A pod built by {@link buildPodSpec}. */
@@ -211,6 +217,7 @@ export function buildPodSpec(opts: PodOptions): PodSpec {
       readinessProbe: probeOf(c.readinessProbe),
       livenessProbe: probeOf(c.livenessProbe),
       volumeMount: mounts.length ? mounts : undefined,
+      lifecycle: c.drainSeconds ? { preStop: [{ exec: { command: ['sleep', String(c.drainSeconds)] } }] } : undefined,
       securityContext: {
         runAsNonRoot: sec.runAsNonRoot ?? true,
         runAsUser: String(uid),

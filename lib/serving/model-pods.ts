@@ -8,6 +8,8 @@ import { REGISTRY_PORT, type ModelServer, type ParsedModelProps } from './model-
 import { withVariant, type VariantName } from './model-variant';
 
 const SCRIPT_DIR = '/opt/mlops';
+/** Time for the Service's endpoints to drop a terminating pod before its server stops (registry image has sleep). */
+const DRAIN_SECONDS = 5;
 
 /** The metrics wrapper around MLflow's scoring server, mounted into registry-model pods. */
 export function servingScriptsConfigMap(scope: Construct, name: string, namespace: string, labels: Record<string, string>): ConfigMapV1 {
@@ -107,6 +109,7 @@ export class ModelPods {
           ...env,
         ],
         ports: [{ name: 'http', containerPort: REGISTRY_PORT }],
+        drainSeconds: DRAIN_SECONDS,
         volumeMounts: [{ name: 'scripts', mountPath: SCRIPT_DIR, readOnly: true }, ...(logs?.volumeMounts ?? [])],
       };
     }

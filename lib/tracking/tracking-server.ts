@@ -313,6 +313,7 @@ export class TrackingServer extends Construct {
           args,
           env: serverEnv,
           ports: [{ name: 'http', containerPort: PORT }],
+          drainSeconds: 5, // endpoints drop the pod before the server stops: no failed requests on rollouts
           resources: p.resources,
           volumeMounts: artifacts.volumeMounts,
           writablePaths: sharedWritable,

@@ -71,3 +71,17 @@ describe('buildPodSpec', () => {
     expect([job, cron, sts].every((p) => p === pod)).toBe(true);
   });
 });
+
+describe('drain before stop', () => {
+  it('waits with a preStop sleep when asked, and not otherwise', () => {
+    const pod = buildPodSpec({
+      containers: [
+        { name: 'a', image: 'x:1', resources: { cpu: '1', memory: '1Gi' }, drainSeconds: 5 },
+        { name: 'b', image: 'x:1', resources: { cpu: '1', memory: '1Gi' } },
+      ],
+    });
+    const [a, b] = pod.container as any[];
+    expect(a.lifecycle).toEqual({ preStop: [{ exec: { command: ['sleep', '5'] } }] });
+    expect(b.lifecycle).toBeUndefined();
+  });
+});
