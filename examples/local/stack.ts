@@ -33,12 +33,14 @@ export class LocalMlopsStack extends TerraformStack {
       promotionGate: { metric: 'val_auc', direction: 'higher_is_better', threshold: 0.85, compareToChampion: true },
     });
 
-    // The champion behind one Service with autoscaling, and the challenger on 10 % of the traffic
-    // (9 stable pods : 1 canary pod).
+    // The champion behind one Service with autoscaling, and the challenger on 10 % of the traffic.
+    // Without a Gateway the split is by pod count, so 10 % means 9 stable pods : 1 canary pod; small
+    // requests keep that within a laptop cluster (with a Gateway, `gateway: {...}`, 2 + 1 pods would do).
     this.model = this.platform.addModel('Churn', {
       model: 'models:/churn@champion',
       minReplicas: 2,
       maxReplicas: 10,
+      resources: { cpu: '100m', memory: '512Mi', memoryLimit: '1Gi' },
       autoscaling: { cpuUtilization: 70, memoryUtilization: 80 },
       canary: { model: 'models:/churn@challenger', weight: 10 },
       inferenceLogging: true,

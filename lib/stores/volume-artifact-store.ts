@@ -58,6 +58,8 @@ const schema = z.strictObject({
 });
 
 const VOLUME_NAME = 'artifacts';
+/** Label of pods that mount the artifact volume; its value is the claim name. */
+export const ARTIFACT_VOLUME_LABEL = 'mlops.cdktf.io/artifact-volume';
 
 /**
  * Artifacts on a PersistentVolumeClaim, served to clients by the tracking
@@ -74,13 +76,15 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
   public readonly claim: PersistentVolumeClaimV1;
   public readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany';
   public readonly mountPath: string;
-  private writerLabels?: Record<string, string>;
+  /** Name of the claim, as plain text (the label value pods that mount it carry). */
+  public readonly claimName: string;
 
   constructor(scope: Construct, id: string, props: VolumeArtifactStoreProps) {
     super(scope, id);
     const p = parseProps(schema, props, this);
     this.accessMode = p.accessMode;
     this.mountPath = p.mountPath;
+    this.claimName = p.name;
     this.claim = new PersistentVolumeClaimV1(this, 'Resource', {
       metadata: {
         name: p.name,
@@ -104,28 +108,23 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
     return `${this.mountPath}/${path.replace(/^\/+/, '')}`;
   }
 
-  /**
-   * Declares the pods that write the volume (the tracking server). With
-   * ReadWriteOnce, every other pod that mounts it is placed on their node.
-   */
-  public setPrimaryWriter(podLabels: Record<string, string>): void {
-    this.writerLabels = podLabels;
-  }
-
   public bind(request: ArtifactBindingRequest): ArtifactBinding {
     const readOnly = request.access === 'read';
-    const needsColocation = this.accessMode === 'ReadWriteOnce' && request.identity.kind !== 'tracking' && this.writerLabels;
+    // A ReadWriteOnce volume is attached to one node: every pod that mounts it (the tracking server
+    // included) carries the same label and requires a pod with that label on its node. The first one
+    // schedules anywhere (it matches its own term); the rest, and a tracking pod recreated while others
+    // hold the volume, follow the volume to its node.
+    const colocate = this.accessMode === 'ReadWriteOnce';
+    const users = { [ARTIFACT_VOLUME_LABEL]: this.claimName };
     return {
       env: [],
       volumes: [{ name: VOLUME_NAME, persistentVolumeClaim: { claimName: this.claim.metadata.name, readOnly } }],
       volumeMounts: [{ name: VOLUME_NAME, mountPath: this.mountPath, readOnly }],
-      podLabels: {},
-      affinity: needsColocation
+      podLabels: colocate ? users : {},
+      affinity: colocate
         ? {
             podAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution: [
-                { labelSelector: [{ matchLabels: this.writerLabels }], topologyKey: 'kubernetes.io/hostname' },
-              ],
+              requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: [{ matchLabels: users }], topologyKey: 'kubernetes.io/hostname' }],
             },
           }
         : undefined,

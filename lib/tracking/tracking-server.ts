@@ -114,6 +114,12 @@ export interface TrackingServerProps {
    */
   readonly ingress?: TrackingIngressOptions;
   /**
+   * More Host header patterns the server accepts (MLflow >= 3.5 rejects unknown hosts), e.g. pod IP
+   * ranges of IPv6 or custom-networking clusters that Prometheus scrapes by (`198.19.*`, `[fd*`).
+   * @default - the Service's DNS names, the ingress host, localhost, and the 10/172/192.168/100 ranges
+   */
+  readonly extraAllowedHosts?: string[];
+  /**
    * Cloud identity for the server's service account (e.g. S3 access).
    * @default - none
    */
@@ -161,6 +167,7 @@ const schema = z.strictObject({
       controllerNamespace: k8sName.default('ingress-nginx'),
     })
     .optional(),
+  extraAllowedHosts: z.array(z.string().regex(/^[^\s,]+$/, { message: 'must be a host pattern without spaces or commas' })).default([]),
   cloudIdentity: z.custom<ICloudIdentity>().optional(),
   monitoring: z.custom<IMonitoringSink>().optional(),
   security: securityOptionsSchema.optional(),
@@ -223,7 +230,6 @@ export class TrackingServer extends Construct {
       namespace: ns, name: p.name, kind: 'tracking', labels, cloud: p.cloudIdentity,
     });
     const artifacts = store.bind({ identity: this.identity, access: 'readwrite', grantId: 'TrackingArtifacts' });
-    if ('setPrimaryWriter' in store && typeof store.setPrimaryWriter === 'function') store.setPrimaryWriter(this.podLabels);
     database.allowConnectionsFrom(this.podLabels);
 
     const env: EnvVar[] = [
@@ -234,7 +240,7 @@ export class TrackingServer extends Construct {
     const serverEnv: EnvVar[] = [
       ...env,
       // MLflow >= 3.5 rejects Host headers it does not know (DNS-rebinding guard).
-      { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: allowedHosts(p.name, namespace.literalName, p.ingress?.host).join(',') },
+      { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: [...allowedHosts(p.name, namespace.literalName, p.ingress?.host), ...p.extraAllowedHosts].join(',') },
       { name: 'MLFLOW_EXPOSE_PROMETHEUS', value: '/tmp/prometheus-metrics' },
     ];
     const prepareEnv: EnvVar[] = [...env, { name: 'MLOPS_AUTH_ENABLED', value: String(this.authEnabled) }];
@@ -290,6 +296,7 @@ export class TrackingServer extends Construct {
     const podSpec = buildPodSpec({
       serviceAccountName: this.identity.serviceAccountName,
       security: p.security,
+      affinity: artifacts.affinity,
       volumes: [
         ...artifacts.volumes,
         { name: 'scripts', configMap: { name: scripts.metadata.name, defaultMode: '0444' } },

@@ -162,6 +162,32 @@ describe('MlopsPlatform defaults', () => {
   });
 });
 
+describe('ReadWriteOnce artifact volume', () => {
+  it('puts every pod that mounts it, the tracking server included, on the node that holds it', () => {
+    const { json } = synthStack((stack) => {
+      const platform = new MlopsPlatform(stack, 'P', { monitoring: false });
+      platform.addDriftMonitor('Churn', { model: 'churn', reference: 'd/ref.csv', current: 'd/cur.csv', features: [{ name: 'x' }] });
+    });
+    const term = {
+      label_selector: [{ match_labels: { 'mlops.cdktf.io/artifact-volume': 'mlflow-artifacts' } }],
+      topology_key: 'kubernetes.io/hostname',
+    };
+    const tracking = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template;
+    const drift = resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift').spec.job_template.spec.template;
+    for (const template of [tracking, drift]) {
+      expect(template.metadata.labels['mlops.cdktf.io/artifact-volume']).toBe('mlflow-artifacts');
+      expect(template.spec.affinity.pod_affinity.required_during_scheduling_ignored_during_execution).toEqual([term]);
+    }
+  });
+
+  it('places nothing when the volume is ReadWriteMany', () => {
+    const { json } = synthStack((stack) => new MlopsPlatform(stack, 'P', { monitoring: false, artifactVolume: { accessMode: 'ReadWriteMany' } }));
+    const tracking = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template;
+    expect(tracking.spec.affinity).toBeUndefined();
+    expect(tracking.metadata.labels['mlops.cdktf.io/artifact-volume']).toBeUndefined();
+  });
+});
+
 describe('MlopsPlatform exposure and auth', () => {
   const exposed = () =>
     synthStack((stack) => new MlopsPlatform(stack, 'Platform', { tracking: { ingress: { host: 'mlflow.example.com', clusterIssuer: 'letsencrypt' } } }));
@@ -201,6 +227,13 @@ describe('MlopsPlatform exposure and auth', () => {
     expect(() => synthStack((stack) => new MlopsPlatform(stack, 'P', { tracking: { auth: { clientSecretName: 'mlflow-clients' } } }))).toThrow(
       /auth\.clientSecretName: credentials were given but auth is off/,
     );
+  });
+
+  it('accepts extra Host patterns for pod IP ranges outside the private ones', () => {
+    const { json } = synthStack((stack) => new MlopsPlatform(stack, 'P', { monitoring: false, tracking: { extraAllowedHosts: ['198.19.*'] } }));
+    const server = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0];
+    expect(server.env.find((e: any) => e.name === 'MLFLOW_SERVER_ALLOWED_HOSTS').value.split(',')).toContain('198.19.*');
+    expect(() => synthStack((stack) => new MlopsPlatform(stack, 'P', { tracking: { extraAllowedHosts: ['a,b'] } }))).toThrow(/extraAllowedHosts\[0\]: got "a,b"/);
   });
 
   it('can keep auth off explicitly when exposed', () => {
