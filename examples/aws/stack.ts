@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Backend, TerraformStack } from '../../lib/core/cdktf';
 import { AwsPodIdentity, EksClusterConnection, MlopsPlatform, RdsRegistryDatabase, S3ArtifactStore } from '../../lib';
+import { addChurnWorkloads } from '../churn';
 
 /** Settings of the AWS example; the defaults are placeholders to replace. */
 export interface AwsMlopsStackProps {
@@ -57,33 +58,6 @@ export class AwsMlopsStack extends TerraformStack {
     });
 
     // The same workloads as the local example; on AWS each kind gets its own IAM role with only its grants.
-    const training = this.platform.addTrainingJob('Churn', {
-      name: 'churn',
-      image: 'ghcr.io/acme/churn-train:1.4.2',
-      command: ['python', 'train.py'],
-      model: 'churn',
-      schedule: '0 0 * * 0',
-      gpus: 1,
-      resources: { cpu: '4', memory: '16Gi' },
-      promotionGate: { metric: 'val_auc', direction: 'higher_is_better', threshold: 0.85, compareToChampion: true },
-    });
-    this.platform.addModel('Churn', {
-      model: 'models:/churn@champion',
-      minReplicas: 2,
-      maxReplicas: 10,
-      canary: { model: 'models:/churn@challenger', weight: 10 },
-      inferenceLogging: true,
-    });
-    this.platform.addDriftMonitor('Churn', {
-      model: 'churn',
-      reference: 'datasets/churn/reference.parquet',
-      current: 'inference-logs/churn/',
-      features: [
-        { name: 'tenure_months', type: 'numeric' },
-        { name: 'monthly_charges', type: 'numeric' },
-        { name: 'contract', type: 'categorical' },
-      ],
-      retrain: { trainingJob: training, afterConsecutiveRuns: 2 },
-    });
+    addChurnWorkloads(this.platform);
   }
 }
