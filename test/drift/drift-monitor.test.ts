@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
@@ -13,7 +12,7 @@ import type { DriftWatch } from '../../lib/core/observability';
 import type { IMlopsPlatform } from '../../lib/platform/platform-context';
 import { resourcesOf, resourceNamed, synthStack, type SynthesizedJson } from '../../lib/testing';
 import { requirePython, itWithTool } from '../support/tools';
-import { CHURN, RecordingSink, SCRIPT, synthDrift, type MonitorProps } from './support';
+import { CHURN, RecordingSink, SCRIPT, synthDrift, validatedByProgram, type MonitorProps } from './support';
 
 const cronJobOf = (json: SynthesizedJson) => resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift');
 const podOf = (json: SynthesizedJson) => cronJobOf(json).spec.job_template.spec.template.spec;
@@ -114,16 +113,8 @@ describe('DriftMonitor CronJob', () => {
   });
 
   itWithTool(requirePython('numpy', 'pandas'), 'the program accepts the synthesized config.json', () => {
-    const code = [
-      'import importlib.util, json, sys',
-      `spec = importlib.util.spec_from_file_location("dc", ${JSON.stringify(SCRIPT)})`,
-      'dc = importlib.util.module_from_spec(spec); spec.loader.exec_module(dc)',
-      'cfg = dc.validate_config(json.loads(sys.stdin.read()))',
-      'print(json.dumps({k: cfg[k] for k in ("retrain", "psiThreshold", "reportUri")}))',
-    ].join('\n');
     for (const built of [json, synthDrift(RETRAIN).json]) {
-      const out = execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(configOf(built)), encoding: 'utf8' });
-      expect(JSON.parse(out).reportUri).toBe('/mnt/artifacts/drift/churn/');
+      expect(validatedByProgram(configOf(built), 'cfg["reportUri"]')).toBe('/mnt/artifacts/drift/churn/');
     }
   });
 
@@ -323,16 +314,9 @@ describe('DriftMonitor on inference logs', () => {
   });
 
   itWithTool(requirePython('numpy', 'pandas'), 'the program accepts the synthesized config.json', () => {
-    const code = [
-      'import importlib.util, json, sys',
-      `spec = importlib.util.spec_from_file_location("dc", ${JSON.stringify(SCRIPT)})`,
-      'dc = importlib.util.module_from_spec(spec); spec.loader.exec_module(dc)',
-      'cfg = dc.validate_config(json.loads(sys.stdin.read()))',
-      'print(json.dumps({"formats": dc.side_formats(cfg), "windowDays": cfg["windowDays"]}))',
-    ].join('\n');
     for (const [props, windowDays] of [[LOGS, 3], [{ current: 'inference-logs/churn/' }, 7]] as const) {
-      const out = execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(configOf(synthDrift(props).json)), encoding: 'utf8' });
-      expect(JSON.parse(out)).toEqual({ formats: ['parquet', 'inference-log'], windowDays });
+      const out = validatedByProgram(configOf(synthDrift(props).json), '{"formats": dc.side_formats(cfg), "windowDays": cfg["windowDays"]}');
+      expect(out).toEqual({ formats: ['parquet', 'inference-log'], windowDays });
     }
   });
 });

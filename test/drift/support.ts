@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TerraformStack } from '../../lib/core/cdktf';
 import type { IMonitoringSink, WatchTarget } from '../../lib/core/observability';
@@ -48,4 +49,19 @@ export function synthDrift(props: Partial<MonitorProps> = {}, sink: RecordingSin
     monitor = new DriftMonitor(stack, 'ChurnDrift', { platform, ...CHURN, ...props } as DriftMonitorProps);
   });
   return { ...out, monitor, platform, sink };
+}
+
+/**
+ * Runs the program's own config validation on a synthesized config.json and
+ * returns what `expression` (Python, over the validated `cfg` and the module `dc`) evaluates to.
+ */
+export function validatedByProgram(config: unknown, expression: string): any {
+  const code = [
+    'import importlib.util, json, sys',
+    `spec = importlib.util.spec_from_file_location("dc", ${JSON.stringify(SCRIPT)})`,
+    'dc = importlib.util.module_from_spec(spec); spec.loader.exec_module(dc)',
+    'cfg = dc.validate_config(json.loads(sys.stdin.read()))',
+    `print(json.dumps(${expression}))`,
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(config), encoding: 'utf8' }));
 }
