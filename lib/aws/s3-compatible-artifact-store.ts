@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { ArtifactBinding, ArtifactBindingRequest, IArtifactStore } from '../stores/artifact-store';
-import type { EgressTarget, NetworkPeer } from '../core/network';
+import { urlPort, type EgressTarget, type NetworkPeer } from '../core/network';
 import { OBJECT_STORE_CLIENT_LABEL } from '../core/labels';
 import { parseProps } from '../core/props';
 import { envFromSecret } from '../core/workload';
@@ -79,7 +79,7 @@ export class S3CompatibleArtifactStore extends Construct implements IArtifactSto
     this.endpoint = this.p.endpoint.replace(/\/$/, '');
     this.prefix = this.p.prefix.replace(/\/+$/, '');
     const url = new URL(this.endpoint);
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const port = urlPort(url);
     this.egress = [{ name: 'object-store', to: props.peers ?? [{ cidr: '0.0.0.0/0' }], ports: [{ port }] }];
   }
 

@@ -24,3 +24,9 @@ export interface EgressTarget {
   readonly to: NetworkPeer[];
   readonly ports: NetworkPort[];
 }
+
+/** The TCP port of an http(s) URL: its explicit port, else 443 or 80 by scheme. */
+export function urlPort(url: string | URL): number {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}

@@ -7,7 +7,7 @@ import type { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-pol
 import { parseProps } from '../core/props';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
-import type { EgressTarget } from '../core/network';
+import { urlPort, type EgressTarget } from '../core/network';
 import { cronPeriodSeconds, parseDuration } from '../core/validators';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
@@ -254,7 +254,7 @@ export class DriftMonitor extends Construct {
     // Egress: object store and cloud credentials, the Pushgateway, and the API server for retraining.
     const egress: EgressTarget[] = [...store.egress, ...(platform.cloudIdentity?.credentialEgress ?? [])];
     if (pushgatewayUrl && platform.monitoring) {
-      egress.push({ name: 'pushgateway', to: [{ namespace: platform.monitoring.prometheusNamespace }], ports: [{ port: urlPort(pushgatewayUrl, 9091) }] });
+      egress.push({ name: 'pushgateway', to: [{ namespace: platform.monitoring.prometheusNamespace }], ports: [{ port: urlPort(pushgatewayUrl) }] });
     }
     if (p.retrain) egress.push(apiServerEgress(p.apiServer));
     this.networkPolicies.push(...allowEgressTargets(platform.namespace, this, name, this.podLabels, egress));
@@ -275,14 +275,4 @@ export class DriftMonitor extends Construct {
 
 function pascal(v: string): string {
   return v.split('-').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
-}
-
-/** The port of an http(s) URL, or the fallback when it cannot be parsed. */
-function urlPort(url: string, fallback: number): number {
-  try {
-    const u = new URL(url);
-    return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-  } catch {
-    return fallback;
-  }
 }

@@ -6,6 +6,7 @@ import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
 import { k8sName } from '../core/validators';
 import { standardLabels } from '../core/labels';
+import { urlPort } from '../core/network';
 import type { IMlopsPlatform } from '../platform/platform-context';
 
 export const PROMETHEUS_ADAPTER_CHART_REPOSITORY = 'https://prometheus-community.github.io/helm-charts';
@@ -80,7 +81,7 @@ export class RequestRateMetrics extends Construct {
     const p = parseProps(schema, rest, this);
     this.prometheusUrl = p.prometheusUrl ?? platform.monitoring?.prometheusUrl ?? DEFAULT_PROMETHEUS_URL;
     const url = new URL(this.prometheusUrl);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const port = urlPort(url);
     const namespace = p.namespace ?? platform.monitoring?.prometheusNamespace ?? 'monitoring';
     const values = () => ({
       fullnameOverride: `${platform.instanceName}-prometheus-adapter`.slice(0, 63),
