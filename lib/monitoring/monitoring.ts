@@ -213,9 +213,11 @@ export class Monitoring extends Construct implements IMonitoringSink {
           fullnameOverride: 'pushgateway',
           serviceMonitor: { enabled: false },
           // Pushed series must survive a restart, or every batch job looks like it stopped reporting.
+          // The chart only mounts the volume at /data; the gateway persists there when told to.
           persistentVolume: pushPersistence
             ? { enabled: true, size: pushPersistence.size, ...(pushPersistence.storageClassName ? { storageClass: pushPersistence.storageClassName } : {}) }
             : { enabled: false },
+          ...(pushPersistence ? { extraArgs: ['--persistence.file=/data/pushgateway.data', '--persistence.interval=5m'] } : {}),
         }),
       ],
     });

@@ -5,14 +5,13 @@ import { Lazy, TerraformStack } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
 import { k8sName } from '../core/validators';
-import { standardLabels } from '../core/labels';
 import { urlPort } from '../core/network';
 import type { IMlopsPlatform } from '../platform/platform-context';
 
 export const PROMETHEUS_ADAPTER_CHART_REPOSITORY = 'https://prometheus-community.github.io/helm-charts';
 export const PROMETHEUS_ADAPTER_CHART_VERSION = '5.3.0';
 /** Where kube-prometheus-stack's Prometheus answers when installed as release `kube-prometheus-stack` in `monitoring`. */
-export const DEFAULT_PROMETHEUS_URL = 'http://kube-prometheus-stack-kube-prometheus-prometheus.monitoring.svc:9090';
+export const DEFAULT_PROMETHEUS_URL = 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090';
 
 /** Properties of a {@link RequestRateMetrics}. */
 export interface RequestRateMetricsProps {
@@ -24,7 +23,8 @@ export interface RequestRateMetricsProps {
   readonly namespace?: string;
   /**
    * Prometheus base URL the adapter queries.
-   * @default - the platform's Monitoring `prometheusUrl`, else 'http://kube-prometheus-stack-kube-prometheus-prometheus.monitoring.svc:9090'
+   * @default - the platform's Monitoring `prometheusUrl`, else 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090'
+   *   (the Service of a kube-prometheus-stack release named `kube-prometheus-stack`)
    */
   readonly prometheusUrl?: string;
   /**
@@ -86,7 +86,8 @@ export class RequestRateMetrics extends Construct {
     const values = () => ({
       fullnameOverride: `${platform.instanceName}-prometheus-adapter`.slice(0, 63),
       prometheus: { url: `${url.protocol}//${url.hostname}`, port, path: url.pathname === '/' ? '' : url.pathname },
-      podLabels: standardLabels({ name: 'prometheus-adapter', instance: platform.instanceName, component: 'request-rate-metrics' }),
+      // No podLabels: the chart sets the app.kubernetes.io labels and selects on its own instance label;
+      // repeating them would make the pod template disagree with the selector.
       rules: {
         default: false,
         custom: [...this.counters].sort().map((counter) => ({

@@ -45,6 +45,8 @@ describe('Monitoring', () => {
     const push = Object.values(releases).find((r: any) => r.chart === 'prometheus-pushgateway');
     expect(push).toMatchObject({ version: '3.2.0', atomic: true });
     expect(JSON.parse(push.values[0])).toMatchObject({ serviceMonitor: { enabled: false }, persistentVolume: { enabled: true, size: '2Gi' } });
+    // the chart mounts the volume at /data; only this flag makes the gateway write there
+    expect(JSON.parse(push.values[0]).extraArgs).toEqual(['--persistence.file=/data/pushgateway.data', '--persistence.interval=5m']);
     expect(monitoring.pushgatewayUrl).toBe('http://pushgateway.monitoring.svc.cluster.local:9091');
   });
 

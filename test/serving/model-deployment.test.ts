@@ -216,6 +216,8 @@ describe('ModelDeployment: autoscaling', () => {
     expect(adapter.values[0]).not.toMatch(/[^$]\$\{1\}/);
     expect(values.prometheus).toEqual({ url: 'http://kps-prometheus.monitoring.svc.cluster.local', port: 9090, path: '' });
     expect(values.rules.default).toBe(false);
+    // the chart labels its pods and selects on its own instance label: no app.kubernetes.io pod labels of ours
+    expect(values.podLabels).toBeUndefined();
     expect(values.rules.custom.map((r: any) => r.seriesQuery)).toEqual(['fraud_requests_total{namespace!="",pod!=""}', 'http_requests_total{namespace!="",pod!=""}']);
     expect(values.rules.custom[0].name).toEqual({ matches: '^(.*)_total$', as: '${1}_per_second' });
   });
