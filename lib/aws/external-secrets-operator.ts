@@ -45,7 +45,8 @@ const CONTROLLER_SERVICE_ACCOUNT = 'external-secrets';
  * with an IAM role for its controller that starts with no permissions;
  * {@link grantSecretRead} adds read access to one secret at a time.
  *
- * Namespace editors are not given rights on SecretStores (`rbac.aggregateToEdit: false`):
+ * Namespace editors and admins are not given rights on SecretStores (`rbac.aggregateToEdit` and
+ * `rbac.aggregateToAdmin` false; the chart's edit role otherwise aggregates into both):
  * a SecretStore without an auth block uses the controller's role, so only
  * cluster admins and this library may create them.
  */
@@ -82,7 +83,7 @@ export class ExternalSecretsOperator extends Construct {
         JSON.stringify({
           installCRDs: true,
           serviceAccount: { create: true, name: CONTROLLER_SERVICE_ACCOUNT },
-          rbac: { aggregateToEdit: false },
+          rbac: { aggregateToEdit: false, aggregateToAdmin: false },
         }),
       ],
       // The association must exist before the controller pod starts, or it runs without credentials.

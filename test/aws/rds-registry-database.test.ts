@@ -111,7 +111,7 @@ describe('RdsRegistryDatabase credential delivery (External Secrets Operator)', 
   it('ESO installed from a pinned chart with CRDs, after its pod identity association', () => {
     const [, eso] = esoRelease;
     expect(eso).toMatchObject({ repository: 'https://charts.external-secrets.io', version: '2.10.0', wait: true });
-    expect(JSON.parse(eso.values[0])).toMatchObject({ installCRDs: true, rbac: { aggregateToEdit: false } });
+    expect(JSON.parse(eso.values[0])).toMatchObject({ installCRDs: true, rbac: { aggregateToEdit: false, aggregateToAdmin: false } });
     expect(eso.depends_on).toEqual([expect.stringMatching(/^aws_eks_pod_identity_association\./)]);
   });
 
