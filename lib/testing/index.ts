@@ -126,6 +126,46 @@ export function allContainers(json: SynthesizedJson): { where: string; pod: any;
   return out;
 }
 
+/** Options of {@link secureDefaultViolations}. */
+export interface SecureDefaultsOptions {
+  /**
+   * Pods (matched on the `where` of {@link allContainers}) that may mount a
+   * service-account token because they call the Kubernetes API.
+   * @default - none
+   */
+  readonly tokenAllowedFor?: RegExp;
+}
+
+/**
+ * Checks every container of the stack against the secure-workload defaults
+ * (non-root, read-only root filesystem, no privilege escalation, capabilities
+ * dropped, seccomp RuntimeDefault, no service-account token, requests and a
+ * memory limit, a pinned image) and returns one line per violation: an empty
+ * list means the stack meets them.
+ */
+export function secureDefaultViolations(json: SynthesizedJson, options: SecureDefaultsOptions = {}): string[] {
+  const problems: string[] = [];
+  for (const { where, pod, container } of allContainers(json)) {
+    const sc = container.security_context ?? {};
+    const check = (ok: boolean, what: string) => {
+      if (!ok) problems.push(`${where}: ${what}`);
+    };
+    check(sc.run_as_non_root === true, 'run_as_non_root is not true');
+    check(Number(sc.run_as_user) > 0, 'run_as_user is not a non-root uid');
+    check(sc.read_only_root_filesystem === true, 'root filesystem is writable');
+    check(sc.allow_privilege_escalation === false, 'privilege escalation is allowed');
+    check(sc.privileged === false, 'privileged is not false');
+    check((sc.capabilities?.drop ?? []).includes('ALL'), 'capabilities are not dropped');
+    check(sc.seccomp_profile?.type === 'RuntimeDefault', 'seccomp profile is not RuntimeDefault');
+    check(pod.automount_service_account_token === false || (options.tokenAllowedFor?.test(where) ?? false), 'mounts a service-account token');
+    check(container.resources?.requests?.cpu !== undefined, 'no CPU request');
+    check(container.resources?.requests?.memory !== undefined, 'no memory request');
+    check(container.resources?.limits?.memory !== undefined, 'no memory limit');
+    check(/(:[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(container.image) && !/:latest$/.test(container.image), `image ${container.image} is not pinned`);
+  }
+  return problems;
+}
+
 /** A fresh app for tests that build several stacks. */
 export function testApp(): App {
   return Testing.app({ stackTraces: false });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Testing } from '../../lib/core/cdktf';
 import { LocalMlopsStack } from '../../examples/local/stack';
-import { allContainers, resourcesOf } from '../../lib/testing';
+import { resourcesOf, secureDefaultViolations } from '../../lib/testing';
 
 const synth = () => {
   const app = Testing.app({ stackTraces: false });
@@ -38,15 +38,7 @@ describe('examples/local', () => {
   });
 
   it('meets the secure defaults in every pod', () => {
-    for (const { where, container } of allContainers(json)) {
-      expect(container.security_context, where).toMatchObject({
-        run_as_non_root: true,
-        read_only_root_filesystem: true,
-        allow_privilege_escalation: false,
-        capabilities: { drop: ['ALL'] },
-        seccomp_profile: { type: 'RuntimeDefault' },
-      });
-      expect(container.resources.limits.memory, where).toBeDefined();
-    }
+    // only the drift check, which starts retraining Jobs, calls the Kubernetes API
+    expect(secureDefaultViolations(json, { tokenAllowedFor: /^kubernetes_cron_job_v1\.Platform_DriftChurn_/ })).toEqual([]);
   });
 });

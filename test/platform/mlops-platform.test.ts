@@ -3,7 +3,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { MlopsPlatform, Monitoring, ValidationError, VolumeArtifactStore, MlopsNamespace } from '../../lib';
-import { allContainers, resourceNamed, resourcesOf, synthStack } from '../../lib/testing';
+import { allContainers, resourceNamed, resourcesOf, synthStack, secureDefaultViolations } from '../../lib/testing';
 
 const local = () => synthStack((stack) => new MlopsPlatform(stack, 'Platform'));
 
@@ -106,26 +106,8 @@ describe('MlopsPlatform defaults', () => {
 
   it('gives every container the secure-workload defaults', () => {
     const { json } = local();
-    const containers = allContainers(json);
-    expect(containers.length).toBeGreaterThanOrEqual(3);
-    for (const { where, pod, container } of containers) {
-      const sc = container.security_context;
-      expect(sc, where).toMatchObject({
-        run_as_non_root: true,
-        read_only_root_filesystem: true,
-        allow_privilege_escalation: false,
-        privileged: false,
-        capabilities: { drop: ['ALL'] },
-        seccomp_profile: { type: 'RuntimeDefault' },
-      });
-      expect(Number(sc.run_as_user), where).toBeGreaterThan(0);
-      expect(pod.automount_service_account_token, where).toBe(false);
-      expect(container.resources.requests.cpu, where).toBeDefined();
-      expect(container.resources.requests.memory, where).toBeDefined();
-      expect(container.resources.limits.memory, where).toBeDefined();
-      expect(container.image, where).toMatch(/(:[\w][\w.-]*|@sha256:[a-f0-9]{64})$/);
-      expect(container.image, where).not.toMatch(/:latest$/);
-    }
+    expect(allContainers(json).length).toBeGreaterThanOrEqual(3);
+    expect(secureDefaultViolations(json)).toEqual([]);
   });
 
   it('writes no secret value into the synthesized JSON', () => {

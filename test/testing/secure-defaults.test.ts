@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { buildPodSpec, type SecurityOptions } from '../../lib/core/workload';
+import { secureDefaultViolations, synthStack } from '../../lib/testing';
+
+const stackWith = (security: SecurityOptions, image = 'x:1.0', automountServiceAccountToken = false) =>
+  synthStack((stack) => {
+    new DeploymentV1(stack, 'App', {
+      metadata: { name: 'app' },
+      spec: {
+        selector: { matchLabels: { app: 'a' } },
+        template: {
+          metadata: { labels: { app: 'a' } },
+          spec: buildPodSpec({ security, automountServiceAccountToken, containers: [{ name: 'c', image, resources: { cpu: '1', memory: '1Gi' } }] }),
+        },
+      },
+    });
+  }).json;
+
+describe('secureDefaultViolations', () => {
+  it('finds nothing in a pod built with the defaults', () => {
+    expect(secureDefaultViolations(stackWith({}))).toEqual([]);
+  });
+
+  it('names the container and each default it breaks', () => {
+    const problems = secureDefaultViolations(stackWith({ readOnlyRootFilesystem: false, allowPrivilegeEscalation: true, runAsUser: 0, runAsNonRoot: false }, 'x:latest', true));
+    expect(problems).toEqual([
+      'kubernetes_deployment_v1.App/c: run_as_non_root is not true',
+      'kubernetes_deployment_v1.App/c: run_as_user is not a non-root uid',
+      'kubernetes_deployment_v1.App/c: root filesystem is writable',
+      'kubernetes_deployment_v1.App/c: privilege escalation is allowed',
+      'kubernetes_deployment_v1.App/c: mounts a service-account token',
+      'kubernetes_deployment_v1.App/c: image x:latest is not pinned',
+    ]);
+  });
+
+  it('allows a token only where asked', () => {
+    const json = stackWith({}, 'x:1.0', true);
+    expect(secureDefaultViolations(json, { tokenAllowedFor: /\.App\// })).toEqual([]);
+  });
+});
