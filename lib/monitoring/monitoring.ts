@@ -5,7 +5,6 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
-import { Password } from '@cdktf/provider-random/lib/password';
 import { Lazy, Token } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
@@ -18,6 +17,7 @@ import { alertmanagerSecrets, buildAlertmanagerConfig, type AlertingProps } from
 import { buildScrapeConfigs } from './scrape-configs';
 import { buildDashboards, modelDashboardName, type DashboardGroup } from './dashboards';
 import { validateWatchTarget, watchKey } from './watch-validation';
+import { generatedPassword } from '../core/providers';
 
 export const KUBE_PROMETHEUS_STACK_VERSION = '88.6.5';
 export const PUSHGATEWAY_CHART_VERSION = '3.2.0';
@@ -189,7 +189,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
 
     let grafanaAdmin = p.grafanaAdminSecret;
     if (!grafanaAdmin) {
-      const password = new Password(this, 'GrafanaAdminPassword', { length: 32, special: false });
+      const password = generatedPassword(this, 'GrafanaAdminPassword', 32);
       const secret = new SecretV1(this, 'GrafanaAdminSecret', {
         metadata: { name: 'grafana-admin', namespace: namespaceRef, labels },
         data: { 'admin-user': 'admin', 'admin-password': password.result },

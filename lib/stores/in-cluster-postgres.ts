@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
-import { Password } from '@cdktf/provider-random/lib/password';
-import { ensureRandomProvider } from '../core/providers';
+import type { Password } from '@cdktf/provider-random/lib/password';
+import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
 import { cpuQuantity, imageRef, k8sName, memoryQuantity } from '../core/validators';
 import { selectorLabels, standardLabels, type ComponentIdentity } from '../core/labels';
@@ -119,8 +119,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
     const labels = standardLabels(ident);
     this.podLabels = selectorLabels(ident);
 
-    ensureRandomProvider(this);
-    this.password = new Password(this, 'Password', { length: 32, special: false });
+    this.password = generatedPassword(this, 'Password', 32);
     this.service = new ServiceV1(this, 'Service', {
       metadata: { name: p.name, namespace: ns, labels },
       spec: {

@@ -76,18 +76,35 @@ export interface SynthesizedJson {
   readonly [key: string]: unknown;
 }
 
-/** Builds a stack with `build`, synthesizes it and returns the JSON text (for the matchers) and the parsed JSON. */
-export function synthStack(build: (stack: TerraformStack) => void): { text: string; json: SynthesizedJson; stack: TerraformStack } {
+/** Options of {@link synthStack} and {@link synthJson}. */
+export interface SynthOptions {
+  /**
+   * Run cdktf's stack validations, as `cdktf synth` does (a resource without a
+   * matching provider construct, for example, is an error). Turn off only to
+   * inspect a stack that is known to be invalid.
+   * @default true
+   */
+  readonly runValidations?: boolean;
+}
+
+/**
+ * Builds a stack with `build`, synthesizes it with cdktf's validations (as
+ * `cdktf synth` does) and returns the JSON text (for the matchers) and the parsed JSON.
+ */
+export function synthStack(
+  build: (stack: TerraformStack) => void,
+  options: SynthOptions = {},
+): { text: string; json: SynthesizedJson; stack: TerraformStack } {
   const app = Testing.app({ stackTraces: false });
   const stack = new TerraformStack(app, 'test');
   build(stack);
-  const text = Testing.synth(stack);
+  const text = Testing.synth(stack, options.runValidations ?? true);
   return { text, json: JSON.parse(text) as SynthesizedJson, stack };
 }
 
-/** Synthesizes a stack that is already built. */
-export function synthJson(stack: TerraformStack): SynthesizedJson {
-  return JSON.parse(Testing.synth(stack)) as SynthesizedJson;
+/** Synthesizes a stack that is already built, with cdktf's validations unless turned off. */
+export function synthJson(stack: TerraformStack, options: SynthOptions = {}): SynthesizedJson {
+  return JSON.parse(Testing.synth(stack, options.runValidations ?? true)) as SynthesizedJson;
 }
 
 /** The resources of one Terraform type, keyed by their logical id. */

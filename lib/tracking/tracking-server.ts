@@ -6,8 +6,7 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { IngressV1 } from '@cdktf/provider-kubernetes/lib/ingress-v1';
-import { Password } from '@cdktf/provider-random/lib/password';
-import { ensureRandomProvider } from '../core/providers';
+import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
 import { imageRef, k8sName, positiveInt } from '../core/validators';
@@ -247,10 +246,9 @@ export class TrackingServer extends Construct {
     if (this.authEnabled) {
       let adminSecret = p.auth.adminSecretName;
       let sessionKeyRef = { name: '', key: 'flask-secret-key' };
-      ensureRandomProvider(this);
-      const sessionKey = new Password(this, 'SessionKey', { length: 48, special: false });
+      const sessionKey = generatedPassword(this, 'SessionKey', 48);
       if (!adminSecret) {
-        const adminPassword = new Password(this, 'AdminPassword', { length: 32, special: false });
+        const adminPassword = generatedPassword(this, 'AdminPassword', 32);
         this.authSecret = new SecretV1(this, 'AuthSecret', {
           metadata: { name: `${p.name}-auth`, namespace: ns, labels },
           data: { username: 'admin', password: adminPassword.result, 'flask-secret-key': sessionKey.result },
