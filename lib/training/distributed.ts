@@ -65,8 +65,9 @@ export const DISTRIBUTED_ENV_NAMES = [
  * `JOB_COMPLETION_INDEX` in every pod of an Indexed Job. Needs `sh` in the image.
  */
 export function rankZeroOnly(command: string[]): string[] {
+  // No `${...}` here: in cdk.tf.json Terraform would read it as an interpolation.
   const script =
-    'if [ "${JOB_COMPLETION_INDEX:-0}" != "0" ]; then echo "rank ${JOB_COMPLETION_INDEX}: this step runs on rank 0 only"; exit 0; fi; exec "$@"';
+    'i="$JOB_COMPLETION_INDEX"; if [ -n "$i" ] && [ "$i" != "0" ]; then echo "rank $i: this step runs on rank 0 only"; exit 0; fi; exec "$@"';
   return ['sh', '-c', script, 'rank0-only', ...command];
 }
 

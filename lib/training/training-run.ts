@@ -73,6 +73,14 @@ function runSpec(o: TrainingRunOptions) {
   };
 }
 
+/**
+ * Every non-zero exit code, 1 to 255: "NotIn [0]" says the same, but the
+ * kubernetes provider rejects a 0 anywhere in `values` (its validation is
+ * `IntNotInSlice([0])`, whatever the operator), so the list is spelled out.
+ * Kubernetes allows up to 255 values, exactly enough.
+ */
+const NON_ZERO_EXIT_CODES = Array.from({ length: 255 }, (_, i) => i + 1);
+
 function failJobOnError(containerName: string) {
-  return { action: 'FailJob', onExitCodes: { containerName, operator: 'NotIn', values: [0] } };
+  return { action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: NON_ZERO_EXIT_CODES } };
 }

@@ -16,6 +16,7 @@ import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store';
 
 const IMAGE = 'ghcr.io/acme/churn-train:1.4.2';
 const BASE = { name: 'churn', image: IMAGE, command: ['python', 'train.py'] };
+const NON_ZERO = Array.from({ length: 255 }, (_, i) => i + 1);
 type Props = Omit<TrainingJobProps, 'platform'>;
 
 function recordingSink(): IMonitoringSink & { targets: WatchTarget[] } {
@@ -252,8 +253,9 @@ describe('TrainingJob: steps in order', () => {
   it('fails the job without retry when validation or the gate fails, and ignores disruptions', () => {
     expect(spec.pod_failure_policy.rule).toEqual([
       { action: 'Ignore', on_pod_condition: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailJob', on_exit_codes: { container_name: 'data-validation', operator: 'NotIn', values: [0] } },
-      { action: 'FailJob', on_exit_codes: { container_name: 'promotion-gate', operator: 'NotIn', values: [0] } },
+      // every non-zero exit code: the kubernetes provider rejects 0 in `values`, so not "NotIn [0]"
+      { action: 'FailJob', on_exit_codes: { container_name: 'data-validation', operator: 'In', values: NON_ZERO } },
+      { action: 'FailJob', on_exit_codes: { container_name: 'promotion-gate', operator: 'In', values: NON_ZERO } },
     ]);
   });
 
@@ -321,6 +323,11 @@ describe('TrainingJob: distributed', () => {
     expect(validate.command.slice(3)).toEqual(['rank0-only', 'python', 'validate.py']);
     expect(byName(pod.container, 'promotion-gate').command.slice(-2)).toEqual(['python3', '/opt/mlops/promotion_gate.py']);
     expect(byName(pod.init_container, 'train').command).toEqual(['torchrun', 'train.py']);
+  });
+
+  it('puts no shell `${...}` into cdk.tf.json, where Terraform would parse it as an interpolation', () => {
+    const interpolations = JSON.stringify(json).match(/\$\{[^}]*\}/g) ?? [];
+    expect(interpolations.filter((i) => !/^\$\{(kubernetes|helm|random|aws|data)[._]/.test(i))).toEqual([]);
   });
 
   it('allows all TCP between the job pods (NCCL uses ephemeral ports) and nothing else', () => {
