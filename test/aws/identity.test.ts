@@ -4,6 +4,8 @@ import { resourcesOf, synthStack } from '../../lib/testing';
 import { WorkloadIdentity } from '../../lib/cluster/workload-identity';
 import { AwsIrsaIdentity } from '../../lib/aws/aws-irsa-identity';
 import { synthAws } from './fixture';
+import { EksClusterConnection } from '../../lib/aws/eks-cluster-connection';
+import { addClusterProviders } from '../support/providers';
 import { conditionOf, docOf, statementsOf } from './helpers';
 
 describe('AwsPodIdentity', () => {
@@ -52,6 +54,7 @@ describe('AwsIrsaIdentity', () => {
   let cloud!: AwsIrsaIdentity;
   const { json } = synthStack((stack) => {
     new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+    addClusterProviders(stack);
     cloud = new AwsIrsaIdentity(stack, 'Irsa', { oidcIssuerUrl: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' });
     new WorkloadIdentity(stack, 'Serve1', { namespace: 'mlops', name: 'serve-a', kind: 'serving', cloud });
     new WorkloadIdentity(stack, 'Train', { namespace: 'mlops', name: 'train-a', kind: 'training', cloud });
@@ -93,15 +96,36 @@ describe('AwsIrsaIdentity', () => {
 
 describe('EksClusterConnection', () => {
   const { json, built } = synthAws();
-  it('kubernetes and helm providers use endpoint, CA and token from the EKS data sources', () => {
+  it('authenticates both providers with `aws eks get-token` by default, which never expires during an apply', () => {
     const expected = {
       host: '${data.aws_eks_cluster.Cluster_3DA9CCBA.endpoint}',
       cluster_ca_certificate: '${base64decode(data.aws_eks_cluster.Cluster_3DA9CCBA.certificate_authority[0].data)}',
-      token: '${data.aws_eks_cluster_auth.Cluster_Auth_926D169A.token}',
     };
-    expect(json.provider!['kubernetes']![0]).toEqual(expected);
-    expect(json.provider!['helm']![0].kubernetes).toEqual(expected);
+    const exec = {
+      api_version: 'client.authentication.k8s.io/v1beta1',
+      command: 'aws',
+      args: ['eks', 'get-token', '--cluster-name', 'prod', '--region', '${data.aws_region.Cluster_Region_7C269833.region}', '--output', 'json'],
+    };
+    expect(json.provider!['kubernetes']![0]).toEqual({ ...expected, exec: [exec] });
+    expect(json.provider!['helm']![0].kubernetes).toEqual({ ...expected, exec });
     expect(json.data!['aws_eks_cluster']!['Cluster_3DA9CCBA']).toEqual({ name: 'prod' });
+    // no plan-time token: it lives ~15 minutes, less than an apply that waits on RDS and rollouts
+    expect(json.data!['aws_eks_cluster_auth']).toBeUndefined();
+  });
+  it('passes a CLI profile and a role to assume to get-token', () => {
+    const { json: j } = synthStack((stack) => {
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+      new EksClusterConnection(stack, 'Cluster', { clusterName: 'prod', awsProfile: 'ml-admin', assumeRoleArn: 'arn:aws:iam::123456789012:role/deployer' });
+    });
+    expect(j.provider!['kubernetes']![0].exec[0].args.slice(-4)).toEqual(['--profile', 'ml-admin', '--role-arn', 'arn:aws:iam::123456789012:role/deployer']);
+  });
+  it("uses aws_eks_cluster_auth's plan-time token when asked", () => {
+    const { json: j } = synthStack((stack) => {
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+      new EksClusterConnection(stack, 'Cluster', { clusterName: 'prod', authentication: 'token' });
+    });
+    expect(j.provider!['kubernetes']![0].token).toBe('${data.aws_eks_cluster_auth.Cluster_Auth_926D169A.token}');
+    expect(j.provider!['kubernetes']![0].exec).toBeUndefined();
   });
   it('exposes cluster name, security group, VPC and OIDC issuer', () => {
     expect(built.cluster.clusterName).toBe('prod');

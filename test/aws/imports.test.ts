@@ -8,11 +8,13 @@ import { S3CompatibleArtifactStore } from '../../lib/aws/s3-compatible-artifact-
 import { RdsRegistryDatabase } from '../../lib/aws/rds-registry-database';
 import { ValidationError } from '../../lib/core/errors';
 import { docOf, statementsOf } from './helpers';
+import { addClusterProviders } from '../support/providers';
 
 describe('S3ArtifactStore.fromBucketName', () => {
   let store!: ReturnType<typeof S3ArtifactStore.fromBucketName>;
   const { json } = synthStack((stack) => {
     new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+    addClusterProviders(stack);
     const cloud = new AwsPodIdentity(stack, 'PodIdentity', { clusterName: 'prod' });
     store = S3ArtifactStore.fromBucketName(stack, 'Existing', { bucketName: 'legacy-artifacts', region: 'eu-west-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abc', prefix: 'team-a' });
     const identity = new WorkloadIdentity(stack, 'Serve', { namespace: 'mlops', name: 'serve', kind: 'serving', cloud });
@@ -37,6 +39,7 @@ describe('S3ArtifactStore.fromBucketName', () => {
 describe('S3CompatibleArtifactStore', () => {
   let store!: S3CompatibleArtifactStore;
   synthStack((stack) => {
+    addClusterProviders(stack);
     store = new S3CompatibleArtifactStore(stack, 'Minio', {
       bucketName: 'mlflow',
       endpoint: 'http://minio.storage.svc:9000',
@@ -63,6 +66,7 @@ describe('S3CompatibleArtifactStore', () => {
 describe('RdsRegistryDatabase.fromExisting', () => {
   const { json, text } = synthStack((stack) => {
     new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+    addClusterProviders(stack);
     RdsRegistryDatabase.fromExisting(stack, 'Db', {
       endpoint: 'mlflow.abc.eu-west-1.rds.amazonaws.com',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1',

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { synthStack } from '../../lib/testing';
 import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store';
 import { RdsRegistryDatabase, type RdsRegistryDatabaseProps } from '../../lib/aws/rds-registry-database';
@@ -84,6 +85,7 @@ describe('RdsRegistryDatabase validation', () => {
   it('accepts a namespace given as a token', () => {
     expect(() =>
       synthStack((stack) => {
+        new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
         const cluster = new EksClusterConnection(stack, 'Cluster', { clusterName: 'prod' });
         new RdsRegistryDatabase(stack, 'Db', { ...dbProps, namespace: cluster.cluster.id });
       }),

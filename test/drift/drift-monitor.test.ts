@@ -13,6 +13,7 @@ import type { IMlopsPlatform } from '../../lib/platform/platform-context';
 import { resourcesOf, resourceNamed, synthStack, type SynthesizedJson } from '../../lib/testing';
 import { requirePython, itWithTool } from '../support/tools';
 import { CHURN, RecordingSink, SCRIPT, synthDrift, validatedByProgram, type MonitorProps } from './support';
+import { addClusterProviders } from '../support/providers';
 
 const cronJobOf = (json: SynthesizedJson) => resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift');
 const podOf = (json: SynthesizedJson) => cronJobOf(json).spec.job_template.spec.template.spec;
@@ -228,6 +229,7 @@ describe('DriftMonitor retraining', () => {
 describe('DriftMonitor on S3', () => {
   const { json } = synthStack((stack) => {
     new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+    addClusterProviders(stack);
     const namespace = new MlopsNamespace(stack, 'Namespace', { name: 'mlops', create: false });
     const store = new S3ArtifactStore(stack, 'Artifacts', { bucketName: 'acme-mlops', accessLogs: { bucketName: 'acme-logs' } });
     const cloudIdentity = new AwsPodIdentity(stack, 'PodIdentity', { clusterName: 'prod' });
@@ -295,6 +297,7 @@ describe('DriftMonitor on inference logs', () => {
   it('grants read on the whole log prefix on S3', () => {
     const { json: built } = synthStack((stack) => {
       new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+      addClusterProviders(stack);
       const namespace = new MlopsNamespace(stack, 'Namespace', { name: 'mlops', create: false });
       const store = new S3ArtifactStore(stack, 'Artifacts', { bucketName: 'acme-mlops', accessLogs: { bucketName: 'acme-logs' } });
       const platform: IMlopsPlatform = {

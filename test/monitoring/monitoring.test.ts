@@ -12,6 +12,7 @@ import { resourcesOf, resourceNamed, synthStack } from '../../lib/testing';
 import type { TerraformStack } from '../../lib/core/cdktf';
 import { Monitoring, type MonitoringProps } from '../../lib/monitoring/monitoring';
 import { run, TARGETS } from './support';
+import { addClusterProviders } from '../support/providers';
 
 const promtool = requireTool('promtool');
 const amtool = requireTool('amtool');
@@ -198,6 +199,7 @@ describe('Monitoring configuration files', () => {
 describe('Monitoring with namespaces known only at apply time', () => {
   it('accepts token namespaces and keeps names and ids literal', () => {
     const { json } = synthStack((stack) => {
+      addClusterProviders(stack);
       const ns = new NamespaceV1(stack, 'Serving', { metadata: { name: 'serving' } });
       const mon = new Monitoring(stack, 'Monitoring');
       const churn = TARGETS[1] as ModelWatch;

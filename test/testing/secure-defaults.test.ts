@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { buildPodSpec, type SecurityOptions } from '../../lib/core/workload';
 import { secureDefaultViolations, synthStack } from '../../lib/testing';
+import { addClusterProviders } from '../support/providers';
 
 const stackWith = (security: SecurityOptions, image = 'x:1.0', automountServiceAccountToken = false) =>
   synthStack((stack) => {
+    addClusterProviders(stack);
     new DeploymentV1(stack, 'App', {
       metadata: { name: 'app' },
       spec: {
