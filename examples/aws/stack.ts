@@ -46,6 +46,8 @@ export class AwsMlopsStack extends TerraformStack {
       privateSubnetIds: props.privateSubnetIds ?? ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
       allowedSecurityGroupIds: [cluster.clusterSecurityGroupId],
       profile: 'production',
+      // the credential sync gets its role the way the platform's workloads do
+      cloudIdentity,
     });
 
     this.platform = new MlopsPlatform(this, 'Platform', {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { z } from 'zod';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
@@ -61,24 +62,32 @@ export class AwsIrsaIdentity extends Construct implements ICloudIdentity {
       this.p.oidcProviderArn ?? `arn:${awsContext(this).partition}:iam::${awsContext(this).accountId}:oidc-provider/${this.issuerHost}`;
   }
 
+  /**
+   * A trust statement that lets exactly these service accounts (`system:serviceaccount:<ns>:<name>`)
+   * assume a role through the cluster's OIDC provider, for roles outside the workload kinds
+   * (the External Secrets Operator's controller).
+   */
+  public webIdentityTrust(subjects: string[]): DataAwsIamPolicyDocumentStatement {
+    return {
+      sid: 'IrsaServiceAccounts',
+      effect: 'Allow',
+      actions: ['sts:AssumeRoleWithWebIdentity'],
+      principals: [{ type: 'Federated', identifiers: [this.providerArn] }],
+      condition: [
+        { test: 'StringEquals', variable: `${this.issuerHost}:sub`, values: subjects },
+        { test: 'StringEquals', variable: `${this.issuerHost}:aud`, values: ['sts.amazonaws.com'] },
+      ],
+    };
+  }
+
   /** The role of a workload kind, created on first use. */
   public roleFor(kind: WorkloadKind): IamRole {
     let role = this.roles.get(kind);
     if (!role) {
       const subjects: string[] = [];
       this.subjects.set(kind, subjects);
-      const trust = policyDocument(this, `${ROLE_IDS[kind]}Trust`, [
-        {
-          sid: 'IrsaServiceAccounts',
-          effect: 'Allow',
-          actions: ['sts:AssumeRoleWithWebIdentity'],
-          principals: [{ type: 'Federated', identifiers: [this.providerArn] }],
-          condition: [
-            { test: 'StringEquals', variable: `${this.issuerHost}:sub`, values: Lazy.listValue({ produce: () => [...subjects] }) },
-            { test: 'StringEquals', variable: `${this.issuerHost}:aud`, values: ['sts.amazonaws.com'] },
-          ],
-        },
-      ]);
+      // Lazy: service accounts registered after the role was created are still in its trust.
+      const trust = policyDocument(this, `${ROLE_IDS[kind]}Trust`, [this.webIdentityTrust(Lazy.listValue({ produce: () => [...subjects] }))]);
       role = new IamRole(this, ROLE_IDS[kind], {
         namePrefix: `${this.p.roleNamePrefix}${kind}-`,
         description: `cdktf-mlops ${kind} workloads (IRSA)`,

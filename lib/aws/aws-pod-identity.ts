@@ -7,6 +7,7 @@ import type { ICloudIdentity, WorkloadKind } from '../core/identity';
 import type { EgressTarget } from '../core/network';
 import { parseProps } from '../core/props';
 import { POD_IDENTITY_TRUST, policyDocument } from './aws-context';
+import { podIdentityAgent, type PodIdentityAgentMode } from './pod-identity-agent';
 
 /** Properties of an {@link AwsPodIdentity}. */
 export interface AwsPodIdentityProps {
@@ -22,12 +23,19 @@ export interface AwsPodIdentityProps {
    * @default - none
    */
   readonly permissionsBoundaryArn?: string;
+  /**
+   * The EKS Pod Identity Agent add-on, without which no association hands out credentials: `create`
+   * installs it; `existing` when the cluster already has it (creating it again fails).
+   * @default 'create'
+   */
+  readonly podIdentityAgent?: PodIdentityAgentMode;
 }
 
 const schema = z.strictObject({
   clusterName: z.string().min(1),
   roleNamePrefix: z.string().regex(/^[\w+=,.@-]{1,20}$/, { message: 'must be 1-20 characters of letters, digits and +=,.@_-' }).default('mlops-'),
   permissionsBoundaryArn: z.string().startsWith('arn:').optional(),
+  podIdentityAgent: z.enum(['create', 'existing']).default('create'),
 });
 
 const ROLE_IDS: Record<WorkloadKind, string> = { tracking: 'TrackingRole', training: 'TrainingRole', serving: 'ServingRole', drift: 'DriftRole' };
@@ -47,6 +55,8 @@ export class AwsPodIdentity extends Construct implements ICloudIdentity {
     { name: 'pod-identity-agent', to: [{ cidr: '169.254.170.23/32' }, { cidr: 'fd00:ec2::23/128' }], ports: [{ port: 80 }] },
   ];
   public readonly clusterName: string;
+  /** Whether this stack installs the agent add-on or relies on the cluster's. */
+  public readonly podIdentityAgent: PodIdentityAgentMode;
   private readonly roles = new Map<WorkloadKind, IamRole>();
   private readonly p: z.output<typeof schema>;
 
@@ -54,6 +64,7 @@ export class AwsPodIdentity extends Construct implements ICloudIdentity {
     super(scope, id);
     this.p = parseProps(schema, props, this);
     this.clusterName = this.p.clusterName;
+    this.podIdentityAgent = this.p.podIdentityAgent;
   }
 
   /** The role of a workload kind, created on first use. */
@@ -74,11 +85,13 @@ export class AwsPodIdentity extends Construct implements ICloudIdentity {
   }
 
   public associate(scope: Construct, kind: WorkloadKind, namespace: string, serviceAccountName: string): Record<string, string> {
+    const agent = podIdentityAgent(this, this.p.clusterName, this.p.podIdentityAgent);
     new EksPodIdentityAssociation(scope, 'PodIdentityAssociation', {
       clusterName: this.p.clusterName,
       namespace,
       serviceAccount: serviceAccountName,
       roleArn: this.roleFor(kind).arn,
+      dependsOn: agent ? [agent] : undefined,
     });
     return {};
   }

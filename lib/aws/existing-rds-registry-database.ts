@@ -8,6 +8,8 @@ import { addDependsOn } from '../core/dependencies';
 import { parseProps } from '../core/props';
 import { k8sName } from '../core/validators';
 import { ExternalSecretsOperator } from './external-secrets-operator';
+import { AwsPodIdentity } from './aws-pod-identity';
+import { AwsIrsaIdentity } from './aws-irsa-identity';
 import { RegistryDatabaseSecret } from './registry-database-secret';
 import { k8sNameOrToken, tcpPort } from './validators';
 
@@ -32,6 +34,12 @@ export interface ExistingRdsRegistryDatabaseProps {
   readonly databaseCidrs: string[];
   /** The operator that syncs the secret; give one, or a clusterName to install one. */
   readonly externalSecrets?: ExternalSecretsOperator;
+  /**
+   * The platform's cloud identity: the External Secrets Operator installed here gets its role the
+   * same way (IRSA, or EKS Pod Identity with the same agent setting). Ignored when `externalSecrets` is given.
+   * @default - EKS Pod Identity, the agent add-on installed
+   */
+  readonly cloudIdentity?: AwsPodIdentity | AwsIrsaIdentity;
   /** Name of the EKS cluster, when the operator is installed here. */
   readonly clusterName?: string;
   /** @default 'mlflow-registry-db' */
@@ -50,6 +58,7 @@ const schema = z
     namespace: k8sNameOrToken,
     databaseCidrs: z.array(z.string().min(1)).min(1),
     externalSecrets: z.instanceof(ExternalSecretsOperator).optional(),
+    cloudIdentity: z.union([z.instanceof(AwsPodIdentity), z.instanceof(AwsIrsaIdentity)], { message: 'must be an AwsPodIdentity or AwsIrsaIdentity' }).optional(),
     clusterName: z.string().min(1).optional(),
     secretName: k8sName.default('mlflow-registry-db'),
     instance: k8sName.default('mlops'),
@@ -69,7 +78,7 @@ export class ExistingRdsRegistryDatabase extends Construct implements IRegistryD
   constructor(scope: Construct, id: string, props: ExistingRdsRegistryDatabaseProps) {
     super(scope, id);
     const p = parseProps(schema, props, this);
-    const externalSecrets = p.externalSecrets ?? new ExternalSecretsOperator(this, 'ExternalSecrets', { clusterName: p.clusterName! });
+    const externalSecrets = p.externalSecrets ?? ExternalSecretsOperator.following(this, 'ExternalSecrets', p.clusterName!, p.cloudIdentity);
     this.credentials = new RegistryDatabaseSecret(this, 'Credentials', {
       externalSecrets,
       namespace: p.namespace,

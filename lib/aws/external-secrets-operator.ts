@@ -8,11 +8,26 @@ import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-ident
 import { parseProps } from '../core/props';
 import { k8sName } from '../core/validators';
 import { POD_IDENTITY_TRUST, awsContext, policyDocument } from './aws-context';
+import { AwsIrsaIdentity } from './aws-irsa-identity';
+import { AwsPodIdentity } from './aws-pod-identity';
+import { podIdentityAgent, type PodIdentityAgentMode } from './pod-identity-agent';
 
 /** Properties of an {@link ExternalSecretsOperator}. */
 export interface ExternalSecretsOperatorProps {
-  /** Name of the EKS cluster; the controller gets its AWS role through EKS Pod Identity. */
+  /** Name of the EKS cluster. */
   readonly clusterName: string;
+  /**
+   * How the controller gets its AWS role: through these IRSA settings (the cluster's OIDC provider),
+   * or EKS Pod Identity when absent. Pass the platform's `AwsIrsaIdentity` so the operator follows
+   * the identity the platform chose.
+   * @default - EKS Pod Identity
+   */
+  readonly irsa?: AwsIrsaIdentity;
+  /**
+   * With EKS Pod Identity: install the agent add-on (`create`) or rely on the cluster's (`existing`).
+   * @default 'create'
+   */
+  readonly podIdentityAgent?: PodIdentityAgentMode;
   /**
    * Namespace of the operator.
    * @default 'external-secrets'
@@ -35,6 +50,8 @@ const schema = z.strictObject({
   namespace: k8sName.default('external-secrets'),
   chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { message: 'must be an exact chart version such as "2.10.0"' }).default('2.10.0'),
   roleNamePrefix: z.string().regex(/^[\w+=,.@-]{1,32}$/).default('mlops-external-secrets-'),
+  irsa: z.instanceof(AwsIrsaIdentity, { message: 'must be an AwsIrsaIdentity' }).optional(),
+  podIdentityAgent: z.enum(['create', 'existing']).default('create'),
 });
 
 /** The service account the chart creates for the controller. */
@@ -59,18 +76,27 @@ export class ExternalSecretsOperator extends Construct {
     super(scope, id);
     const p = parseProps(schema, props, this);
     this.namespace = p.namespace;
+    const irsa = p.irsa;
     this.role = new IamRole(this, 'Role', {
       namePrefix: p.roleNamePrefix,
-      description: `External Secrets Operator controller on EKS cluster ${p.clusterName} (EKS Pod Identity)`,
-      assumeRolePolicy: policyDocument(this, 'RoleTrust', [POD_IDENTITY_TRUST]).json,
+      description: `External Secrets Operator controller on EKS cluster ${p.clusterName} (${irsa ? 'IRSA' : 'EKS Pod Identity'})`,
+      assumeRolePolicy: policyDocument(this, 'RoleTrust', [
+        irsa ? irsa.webIdentityTrust([`system:serviceaccount:${p.namespace}:${CONTROLLER_SERVICE_ACCOUNT}`]) : POD_IDENTITY_TRUST,
+      ]).json,
       maxSessionDuration: 3600,
     });
-    const association = new EksPodIdentityAssociation(this, 'PodIdentityAssociation', {
-      clusterName: p.clusterName,
-      namespace: p.namespace,
-      serviceAccount: CONTROLLER_SERVICE_ACCOUNT,
-      roleArn: this.role.arn,
-    });
+    // With Pod Identity the association (after the agent) must exist before the controller pod starts,
+    // or it runs without credentials; with IRSA the service account carries the role.
+    const agent = irsa ? undefined : podIdentityAgent(this, p.clusterName, p.podIdentityAgent);
+    const association = irsa
+      ? undefined
+      : new EksPodIdentityAssociation(this, 'PodIdentityAssociation', {
+          clusterName: p.clusterName,
+          namespace: p.namespace,
+          serviceAccount: CONTROLLER_SERVICE_ACCOUNT,
+          roleArn: this.role.arn,
+          dependsOn: agent ? [agent] : undefined,
+        });
     this.release = new Release(this, 'Resource', {
       name: 'external-secrets',
       repository: 'https://charts.external-secrets.io',
@@ -82,12 +108,15 @@ export class ExternalSecretsOperator extends Construct {
       values: [
         JSON.stringify({
           installCRDs: true,
-          serviceAccount: { create: true, name: CONTROLLER_SERVICE_ACCOUNT },
+          serviceAccount: {
+            create: true,
+            name: CONTROLLER_SERVICE_ACCOUNT,
+            ...(irsa ? { annotations: { 'eks.amazonaws.com/role-arn': this.role.arn } } : {}),
+          },
           rbac: { aggregateToEdit: false, aggregateToAdmin: false },
         }),
       ],
-      // The association must exist before the controller pod starts, or it runs without credentials.
-      dependsOn: [association],
+      dependsOn: association ? [association] : undefined,
     });
   }
 
@@ -117,5 +146,17 @@ export class ExternalSecretsOperator extends Construct {
       policy: doc.json,
     });
     return new IamRolePolicyAttachment(scope, `${id}Attachment`, { role: this.role.name, policyArn: policy.arn });
+  }
+
+  /**
+   * The operator a database installs for itself, getting its role the way the platform's cloud
+   * identity does (IRSA, or EKS Pod Identity with the same agent setting).
+   */
+  public static following(scope: Construct, id: string, clusterName: string, identity?: AwsPodIdentity | AwsIrsaIdentity): ExternalSecretsOperator {
+    return new ExternalSecretsOperator(scope, id, {
+      clusterName,
+      irsa: identity instanceof AwsIrsaIdentity ? identity : undefined,
+      podIdentityAgent: identity instanceof AwsPodIdentity ? identity.podIdentityAgent : undefined,
+    });
   }
 }

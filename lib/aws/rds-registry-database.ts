@@ -17,6 +17,8 @@ import { k8sName } from '../core/validators';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import { EncryptionKey } from './encryption-key';
 import { ExternalSecretsOperator } from './external-secrets-operator';
+import { AwsPodIdentity } from './aws-pod-identity';
+import { AwsIrsaIdentity } from './aws-irsa-identity';
 import { RegistryDatabaseSecret } from './registry-database-secret';
 import { dbIdentifier, dbInstanceClass, k8sNameOrToken, postgresVersion, tcpPort } from './validators';
 import { ExistingRdsRegistryDatabase, type ExistingRdsRegistryDatabaseProps } from './existing-rds-registry-database';
@@ -89,6 +91,12 @@ export interface RdsRegistryDatabaseProps {
    */
   readonly externalSecrets?: ExternalSecretsOperator;
   /**
+   * The platform's cloud identity: the External Secrets Operator installed here gets its role the
+   * same way (IRSA, or EKS Pod Identity with the same agent setting). Ignored when `externalSecrets` is given.
+   * @default - EKS Pod Identity, the agent add-on installed
+   */
+  readonly cloudIdentity?: AwsPodIdentity | AwsIrsaIdentity;
+  /**
    * Name of the Kubernetes Secret with keys `uri`, `username` and `password`.
    * @default 'mlflow-registry-db'
    */
@@ -124,6 +132,7 @@ const schema = z.strictObject({
   masterUsername: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/).refine((v) => !['postgres', 'admin', 'rdsadmin'].includes(v), { message: 'is reserved' }).default('mlflow'),
   kmsKeyArn: z.string().startsWith('arn:', { message: 'must be a KMS key ARN' }).optional(),
   externalSecrets: z.instanceof(ExternalSecretsOperator).optional(),
+  cloudIdentity: z.union([z.instanceof(AwsPodIdentity), z.instanceof(AwsIrsaIdentity)], { message: 'must be an AwsPodIdentity or AwsIrsaIdentity' }).optional(),
   secretName: k8sName.default('mlflow-registry-db'),
   removalPolicy: removalPolicySchema.default('retain'),
   instance: k8sName.default('mlops'),
@@ -260,7 +269,7 @@ export class RdsRegistryDatabase extends BaseConstruct implements IRegistryDatab
     this.endpointAddress = this.instance.address;
     this.port = p.port;
     this.masterSecretArn = this.instance.masterUserSecret.get(0).secretArn;
-    this.externalSecrets = p.externalSecrets ?? new ExternalSecretsOperator(this, 'ExternalSecrets', { clusterName: p.clusterName });
+    this.externalSecrets = p.externalSecrets ?? ExternalSecretsOperator.following(this, 'ExternalSecrets', p.clusterName, p.cloudIdentity);
     this.credentials = new RegistryDatabaseSecret(this, 'Credentials', {
       externalSecrets: this.externalSecrets,
       namespace: p.namespace,

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import type { ICloudIdentity, IWorkloadIdentity, WorkloadKind } from '../core/identity';
+import { TerraformResource } from '../core/cdktf';
 
 /** Properties of a {@link WorkloadIdentity}. */
 export interface WorkloadIdentityProps {
@@ -36,7 +37,11 @@ export class WorkloadIdentity extends Construct implements IWorkloadIdentity {
     this.namespace = props.namespace;
     this.cloud = props.cloud;
     const annotations = props.cloud?.associate(this, props.kind, props.namespace, props.name) ?? {};
+    // What the cloud identity created for this account (an EKS Pod Identity association) must exist
+    // before any pod runs as it: credentials are injected only when a pod is created.
+    const links = this.node.children.filter((c): c is TerraformResource => c instanceof TerraformResource);
     this.serviceAccount = new ServiceAccountV1(this, 'Resource', {
+      dependsOn: links.length > 0 ? links : undefined,
       metadata: {
         name: props.name,
         namespace: props.namespace,

@@ -3,6 +3,8 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { resourcesOf, synthStack } from '../../lib/testing';
 import { WorkloadIdentity } from '../../lib/cluster/workload-identity';
 import { AwsIrsaIdentity } from '../../lib/aws/aws-irsa-identity';
+import { AwsPodIdentity } from '../../lib/aws/aws-pod-identity';
+import { ExternalSecretsOperator } from '../../lib/aws/external-secrets-operator';
 import { synthAws } from './fixture';
 import { EksClusterConnection } from '../../lib/aws/eks-cluster-connection';
 import { addClusterProviders } from '../support/providers';
@@ -130,5 +132,49 @@ describe('EksClusterConnection', () => {
   it('exposes cluster name, security group, VPC and OIDC issuer', () => {
     expect(built.cluster.clusterName).toBe('prod');
     for (const attr of [built.cluster.clusterSecurityGroupId, built.cluster.vpcId, built.cluster.oidcIssuerUrl]) expect(attr).toMatch(/TfToken/);
+  });
+});
+
+describe('EKS Pod Identity Agent and association ordering', () => {
+  const { json } = synthAws();
+  it('installs the agent add-on once, and every association waits for it', () => {
+    const addons = Object.entries(resourcesOf(json, 'aws_eks_addon'));
+    expect(addons.map(([, a]: any) => a.addon_name)).toEqual(['eks-pod-identity-agent']);
+    const [addonId] = addons[0]!;
+    const associations = Object.values(resourcesOf(json, 'aws_eks_pod_identity_association'));
+    expect(associations.length).toBeGreaterThan(1);
+    for (const a of associations as any[]) expect(a.depends_on).toContain(`aws_eks_addon.${addonId}`);
+  });
+  it('creates each service account after its association: credentials are injected only at pod creation', () => {
+    const sas = Object.values(resourcesOf(json, 'kubernetes_service_account_v1')) as any[];
+    const withAssociation = sas.filter((sa) => (sa.depends_on ?? []).some((d: string) => d.startsWith('aws_eks_pod_identity_association.')));
+    expect(withAssociation.map((sa) => sa.metadata.name).sort()).toEqual(sas.map((sa) => sa.metadata.name).sort());
+  });
+  it("relies on the cluster's agent with podIdentityAgent: 'existing'", () => {
+    const { json: j } = synthStack((stack) => {
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+      addClusterProviders(stack);
+      const cloud = new AwsPodIdentity(stack, 'PodIdentity', { clusterName: 'prod', podIdentityAgent: 'existing' });
+      new WorkloadIdentity(stack, 'Serve', { namespace: 'mlops', name: 'serve', kind: 'serving', cloud });
+    });
+    expect(resourcesOf(j, 'aws_eks_addon')).toEqual({});
+  });
+});
+
+describe('External Secrets Operator follows the chosen identity', () => {
+  it('with IRSA: a web-identity trust for its service account and the role on the chart service account, no association', () => {
+    const { json: j } = synthStack((stack) => {
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+      addClusterProviders(stack);
+      const irsa = new AwsIrsaIdentity(stack, 'Irsa', { oidcIssuerUrl: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' });
+      ExternalSecretsOperator.following(stack, 'Eso', 'prod', irsa);
+    });
+    expect(resourcesOf(j, 'aws_eks_pod_identity_association')).toEqual({});
+    expect(resourcesOf(j, 'aws_eks_addon')).toEqual({});
+    const docs = Object.values((j.data as any).aws_iam_policy_document) as any[];
+    const esoTrust = docs.find((d) => JSON.stringify(d).includes('system:serviceaccount:external-secrets:external-secrets'));
+    expect(esoTrust.statement[0].actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
+    const release = Object.values(resourcesOf(j, 'helm_release'))[0] as any;
+    expect(JSON.parse(release.values[0]).serviceAccount.annotations['eks.amazonaws.com/role-arn']).toMatch(/^\$\{aws_iam_role\./);
   });
 });

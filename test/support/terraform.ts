@@ -104,3 +104,34 @@ export function withoutAws(json: SynthesizedJson): SynthesizedJson {
   };
   return rewrite(j) as SynthesizedJson;
 }
+
+/**
+ * The stack as a later `plan` sees it, once every resource exists: each reference `${...}` replaced
+ * by a known value (a `metadata[0].name` reference by the name it points at, anything else by a
+ * placeholder). The SDKv2 providers skip the validation of a whole block that holds any unknown
+ * value, which on the first plan is nearly every block that names its namespace; with known values
+ * they check every argument, as they do on every plan after the first apply.
+ */
+export function withKnownValues(json: SynthesizedJson): SynthesizedJson {
+  const resources = (json.resource ?? {}) as Record<string, Record<string, any>>;
+  const known = (expr: string, depth: number): string => {
+    const name = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.metadata\[0\]\.name$/.exec(expr.trim());
+    const target = name ? resources[name[1]!]?.[name[2]!]?.metadata?.name : undefined;
+    if (typeof target === 'string') return depth < 5 ? resolve(target, depth + 1) : 'known';
+    return 'known';
+  };
+  const resolve = (s: string, depth: number): string => s.replace(/(?<!\$)\$\{([^}]*)\}/g, (_m, expr: string) => known(expr, depth));
+  const rewrite = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string') return v.includes('${') ? resolve(v, 0) : v;
+    if (Array.isArray(v)) return v.map((x) => rewrite(x));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, k === 'depends_on' || k === 'provider' || key === 'lifecycle' ? x : rewrite(x, k)]),
+      );
+    }
+    return v;
+  };
+  const j = structuredClone(json) as any;
+  j.resource = rewrite(j.resource);
+  return j as SynthesizedJson;
+}
