@@ -45,6 +45,8 @@ export * from './aws/existing-rds-registry-database';
 export * from './aws/aws-pod-identity';
 export * from './aws/aws-irsa-identity';
 export * from './aws/eks-cluster-connection';
+export * from './aws/ebs-storage-class';
+export * from './aws/pod-identity-agent';
 export * from './aws/external-secrets-operator';
 export * from './aws/encryption-key';
 export { bucketNameProblem } from './aws/validators';

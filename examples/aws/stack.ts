@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Backend, TerraformStack } from '../../lib/core/cdktf';
-import { AwsPodIdentity, EksClusterConnection, MlopsPlatform, RdsRegistryDatabase, S3ArtifactStore } from '../../lib';
+import { AwsPodIdentity, EbsStorageClass, EksClusterConnection, MlopsPlatform, RdsRegistryDatabase, S3ArtifactStore } from '../../lib';
 import { addChurnWorkloads } from '../churn';
 
 /** Settings of the AWS example; the defaults are placeholders to replace. */
@@ -38,6 +38,8 @@ export class AwsMlopsStack extends TerraformStack {
 
     const cluster = new EksClusterConnection(this, 'Cluster', { clusterName: props.clusterName ?? 'ml-prod' });
     const cloudIdentity = new AwsPodIdentity(this, 'PodIdentity', { clusterName: cluster.clusterName });
+    // New EKS clusters (1.30+) have no default StorageClass: an encrypted gp3 class via the EBS CSI driver.
+    const storage = new EbsStorageClass(this, 'Storage', { clusterName: cluster.clusterName });
     const artifactStore = new S3ArtifactStore(this, 'Artifacts', { bucketName: props.bucketName ?? 'acme-mlops-artifacts' });
     const database = new RdsRegistryDatabase(this, 'RegistryDb', {
       namespace: 'mlops',
@@ -56,6 +58,7 @@ export class AwsMlopsStack extends TerraformStack {
       cloudIdentity,
       artifactStore,
       database,
+      storageClassName: storage.storageClassName,
       tracking: { replicas: 2 },
     });
 

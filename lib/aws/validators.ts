@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { Token } from '../core/cdktf';
-import { k8sName } from '../core/validators';
 
 /** Returns why a name breaks the S3 general purpose bucket naming rules, or undefined. */
 export function bucketNameProblem(name: string): string | undefined {
@@ -49,7 +47,4 @@ export const dbIdentifier = z.string().regex(/^[a-z](?!.*--)[a-z0-9-]{0,54}(?<!-
 /** A TCP port. */
 export const tcpPort = z.number().int().min(1).max(65535);
 
-/** A Kubernetes name, or a token that resolves to one at apply time (e.g. `MlopsNamespace.name`). */
-export const k8sNameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], {
-  message: 'must be an RFC 1123 label such as "mlops" (or a token resolving to one)',
-});
+export { k8sNameOrToken } from '../core/validators';

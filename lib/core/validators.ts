@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Token } from './cdktf';
 
 /**
  * zod schemas for the values the library accepts from users. Each message says
@@ -227,3 +228,8 @@ export const envVarName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, {
 
 /** A reference to a key of an existing Kubernetes Secret. */
 export const secretKeyRef = z.strictObject({ name: k8sName, key: z.string().min(1) });
+
+/** A Kubernetes name, or a token that resolves to one at apply time (e.g. `MlopsNamespace.name`). */
+export const k8sNameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], {
+  message: 'must be an RFC 1123 label such as "mlops" (or a token resolving to one)',
+});

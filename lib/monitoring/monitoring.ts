@@ -8,7 +8,7 @@ import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kube
 import { Lazy, Token } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { duration, k8sName, memoryQuantity } from '../core/validators';
+import { duration, k8sName, k8sNameOrToken, memoryQuantity } from '../core/validators';
 import { standardLabels } from '../core/labels';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { IMonitoringSink, ScrapeEndpoint, WatchTarget } from '../core/observability';
@@ -78,7 +78,7 @@ const schema = z.strictObject({
     .default({}),
   retention: duration.default('15d'),
   retentionSize: z.string().refine((v) => PROM_SIZE.test(v), { message: 'must be a Prometheus size such as "45GB" (units B, KB, MB, GB, TB, PB, EB)' }).optional(),
-  storage: z.strictObject({ size: memoryQuantity.default('50Gi'), storageClassName: k8sName.optional() }).default({ size: '50Gi' }),
+  storage: z.strictObject({ size: memoryQuantity.default('50Gi'), storageClassName: k8sNameOrToken.optional() }).default({ size: '50Gi' }),
   grafanaAdminSecret: z
     .strictObject({ secretName: k8sName, userKey: z.string().min(1).default('admin-user'), passwordKey: z.string().min(1).default('admin-password') })
     .optional(),
@@ -107,7 +107,7 @@ const schema = z.strictObject({
   pushgateway: z
     .strictObject({
       persistence: z
-        .union([z.literal(false), z.strictObject({ size: memoryQuantity.default('2Gi'), storageClassName: k8sName.optional() })])
+        .union([z.literal(false), z.strictObject({ size: memoryQuantity.default('2Gi'), storageClassName: k8sNameOrToken.optional() })])
         .default({ size: '2Gi' }),
     })
     .default({ persistence: { size: '2Gi' } }),

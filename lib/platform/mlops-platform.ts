@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { k8sName } from '../core/validators';
+import { k8sName, k8sNameOrToken } from '../core/validators';
 import { TRACKING_CLIENT_LABEL } from '../core/labels';
 import { removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { ICloudIdentity } from '../core/identity';
@@ -104,6 +104,14 @@ export interface MlopsPlatformProps {
    * @default 'retain'
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The StorageClass of every volume the platform creates (artifact volume, Postgres, Prometheus,
+   * Pushgateway) unless their own props name one. Set it on clusters without a default
+   * StorageClass (new EKS clusters since 1.30 have none: use `EbsStorageClass`), or a PVC never
+   * binds and the atomic chart installs roll back.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
 }
 
 const constructId = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, { message: 'must be an id such as "Churn" (letters and digits)' });
@@ -127,6 +135,7 @@ const schema = z.strictObject({
   models: z.record(constructId, z.object({}).passthrough()).optional(),
   trainingJobs: z.record(constructId, z.object({}).passthrough()).optional(),
   removalPolicy: removalPolicySchema.default('retain'),
+  storageClassName: k8sNameOrToken.optional(),
 });
 
 /**
@@ -169,16 +178,17 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
     if (p.monitoringOptions && p.monitoring !== undefined) {
       fail(path, 'monitoringOptions', `got monitoringOptions with monitoring: ${p.monitoring === false ? 'false' : 'a sink'}; monitoringOptions configures the default Monitoring only`);
     }
+    const storageClassName = p.storageClassName;
     this.monitoring =
-      p.monitoring === false ? undefined : (p.monitoring ?? new Monitoring(this, 'Monitoring', p.monitoringOptions as MonitoringProps | undefined));
+      p.monitoring === false ? undefined : (p.monitoring ?? new Monitoring(this, 'Monitoring', withStorageClass(p.monitoringOptions as MonitoringProps | undefined, storageClassName)));
     this.cluster = p.cluster ?? new KubeconfigConnection(this, 'Cluster', p.kubeconfig as KubeconfigConnectionProps | undefined);
     this.namespace = new MlopsNamespace(this, 'Namespace', { name: p.namespace, create: p.createNamespace, removalPolicy });
     this.namespaceName = this.namespace.name;
     this.artifactStore =
       p.artifactStore ??
-      new VolumeArtifactStore(this, 'Artifacts', { ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
+      new VolumeArtifactStore(this, 'Artifacts', { storageClassName, ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
     this.database =
-      p.database ?? new InClusterPostgres(this, 'Database', { ...(p.postgres as object), namespace: this.namespace, removalPolicy });
+      p.database ?? new InClusterPostgres(this, 'Database', { storageClassName, ...(p.postgres as object), namespace: this.namespace, removalPolicy });
     this.database.useNamespace?.(this.namespace);
     this.trackingServer = new TrackingServer(this, 'Tracking', {
       ...(p.tracking as object),
@@ -231,4 +241,15 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
   public trackingClientLabels(): Record<string, string> {
     return { [TRACKING_CLIENT_LABEL]: 'true' };
   }
+}
+
+/** Monitoring options with the platform's storage class on Prometheus and the Pushgateway, where they name none. */
+function withStorageClass(options: MonitoringProps | undefined, storageClassName: string | undefined): MonitoringProps | undefined {
+  if (!storageClassName) return options;
+  const push = options?.pushgateway?.persistence;
+  return {
+    ...options,
+    storage: { storageClassName, ...options?.storage },
+    pushgateway: { ...options?.pushgateway, persistence: push === false ? false : { storageClassName, ...push } },
+  };
 }
