@@ -19,6 +19,9 @@ export class LocalMlopsStack extends TerraformStack {
     this.platform = new MlopsPlatform(this, 'Platform', {
       namespace: 'mlops',
       kubeconfig: { configPath: '~/.kube/config' },
+      // Laptop clusters: Docker Desktop has no shared host root mount for node-exporter, and a
+      // smaller Prometheus volume fits a laptop's disk.
+      monitoringOptions: { nodeExporter: { hostRootFsMount: false }, storage: { size: '10Gi' } },
     });
 
     const workloads = addChurnWorkloads(this.platform);

@@ -55,6 +55,14 @@ export interface MonitoringProps {
   /** The Pushgateway for batch jobs' metrics. @default { persistence: { size: '2Gi' } } */
   readonly pushgateway?: { readonly persistence?: { readonly size?: string; readonly storageClassName?: string } | false };
   /**
+   * node-exporter, the per-node metrics DaemonSet, or `false` for none. Docker Desktop (and kind on
+   * it) has no shared host root mount, so there node-exporter fails to start and the atomic
+   * kube-prometheus-stack install rolls back: set `hostRootFsMount: false` for such laptop clusters
+   * (prometheus-community/helm-charts#467); filesystem metrics of the host are then missing.
+   * @default { hostRootFsMount: true }
+   */
+  readonly nodeExporter?: { readonly hostRootFsMount?: boolean } | false;
+  /**
    * Whether Prometheus' volume (and the namespace holding it) survives a destroy.
    * `destroy` also deletes the volume when the Prometheus StatefulSet goes.
    * @default 'retain'
@@ -111,6 +119,7 @@ const schema = z.strictObject({
         .default({ size: '2Gi' }),
     })
     .default({ persistence: { size: '2Gi' } }),
+  nodeExporter: z.union([z.literal(false), z.strictObject({ hostRootFsMount: z.boolean().default(true) })]).default({ hostRootFsMount: true }),
   removalPolicy: removalPolicySchema.default('retain'),
 });
 
@@ -254,6 +263,11 @@ export class Monitoring extends Construct implements IMonitoringSink {
         },
       },
       additionalPrometheusRulesMap: { mlops: { groups: buildRuleGroups(this.targets, this.ruleOptions) } },
+      ...(p.nodeExporter === false
+        ? { nodeExporter: { enabled: false } }
+        : p.nodeExporter.hostRootFsMount
+          ? {}
+          : { 'prometheus-node-exporter': { hostRootFsMount: { enabled: false } } }),
       alertmanager: {
         config: alertmanagerConfig,
         alertmanagerSpec: { secrets: alertmanagerSecrets(alerting) },

@@ -241,6 +241,9 @@ export class TrackingServer extends Construct {
       // MLflow >= 3.5 rejects Host headers it does not know (DNS-rebinding guard).
       { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: [...allowedHosts(p.name, namespace.literalName, p.ingress?.host), ...p.extraAllowedHosts].join(',') },
       { name: 'MLFLOW_EXPOSE_PROMETHEUS', value: '/tmp/prometheus-metrics' },
+      // MLflow >= 3.5 also rejects state-changing API calls from a non-localhost Origin: the UI served
+      // through the Ingress (always TLS) sends its own.
+      ...(p.ingress ? [{ name: 'MLFLOW_SERVER_CORS_ALLOWED_ORIGINS', value: `https://${p.ingress.host}` }] : []),
     ];
     const prepareEnv: EnvVar[] = [...env, { name: 'MLOPS_AUTH_ENABLED', value: String(this.authEnabled) }];
     if (this.authEnabled) {

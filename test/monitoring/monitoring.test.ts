@@ -75,6 +75,12 @@ describe('Monitoring', () => {
     expect(values.grafana.adminPassword).toBeUndefined();
   });
 
+  it('keeps node-exporter off the host root mount where asked (Docker Desktop has no shared one), or drops it', () => {
+    expect(values['prometheus-node-exporter']).toBeUndefined();
+    expect(build({ nodeExporter: { hostRootFsMount: false } }, false).values['prometheus-node-exporter']).toEqual({ hostRootFsMount: { enabled: false } });
+    expect(build({ nodeExporter: false }, false).values.nodeExporter).toEqual({ enabled: false });
+  });
+
   it('uses an existing Grafana admin Secret when given', () => {
     const r = build({ grafanaAdminSecret: { secretName: 'my-grafana' } }, false);
     expect(r.values.grafana.admin).toEqual({ existingSecret: 'my-grafana', userKey: 'admin-user', passwordKey: 'admin-password' });

@@ -174,6 +174,13 @@ describe('MlopsPlatform exposure and auth', () => {
   const exposed = () =>
     synthStack((stack) => new MlopsPlatform(stack, 'Platform', { tracking: { ingress: { host: 'mlflow.example.com', clusterIssuer: 'letsencrypt' } } }));
 
+  it("lets the UI behind the Ingress change state: its https origin passes MLflow's CORS check", () => {
+    const server = resourceNamed(exposed().json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0];
+    expect(server.env).toContainEqual({ name: 'MLFLOW_SERVER_CORS_ALLOWED_ORIGINS', value: 'https://mlflow.example.com' });
+    const internal = resourceNamed(synthStack((stack) => new MlopsPlatform(stack, 'P')).json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0];
+    expect(internal.env.map((e: any) => e.name)).not.toContain('MLFLOW_SERVER_CORS_ALLOWED_ORIGINS');
+  });
+
   it('turns built-in auth on when exposed through an Ingress with TLS', () => {
     const { json } = exposed();
     const server = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow').spec.template.spec.container[0];
