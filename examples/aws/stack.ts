@@ -10,6 +10,8 @@ export interface AwsMlopsStackProps {
   readonly clusterName?: string;
   readonly bucketName?: string;
   readonly privateSubnetIds?: string[];
+  /** An existing bucket that receives S3 server access logs. */
+  readonly accessLogBucketName?: string;
   /**
    * Remote state: an S3 bucket (versioned, encrypted) with native S3 locking.
    * @default - local state (fine for a first try, not for a team)
@@ -40,7 +42,11 @@ export class AwsMlopsStack extends TerraformStack {
     const cloudIdentity = new AwsPodIdentity(this, 'PodIdentity', { clusterName: cluster.clusterName });
     // New EKS clusters (1.30+) have no default StorageClass: an encrypted gp3 class via the EBS CSI driver.
     const storage = new EbsStorageClass(this, 'Storage', { clusterName: cluster.clusterName });
-    const artifactStore = new S3ArtifactStore(this, 'Artifacts', { bucketName: props.bucketName ?? 'acme-mlops-artifacts' });
+    const artifactStore = new S3ArtifactStore(this, 'Artifacts', {
+      bucketName: props.bucketName ?? 'acme-mlops-artifacts',
+      // server access logs of the artifact bucket, into the account's existing log bucket
+      accessLogs: { bucketName: props.accessLogBucketName ?? 'acme-s3-access-logs' },
+    });
     const database = new RdsRegistryDatabase(this, 'RegistryDb', {
       namespace: 'mlops',
       clusterName: cluster.clusterName,

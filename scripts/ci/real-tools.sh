@@ -7,7 +7,9 @@
 #     from (kubernetes 2.38.0, helm 3.1.1, random 3.7.2), so `terraform init` works offline where
 #     the mirror has them (see below why this script cannot build them),
 #   - helm v3 (lint/template of our local charts),
-#   - a Python venv with checkov and kubernetes-validate.
+#   - a Python venv with checkov and kubernetes-validate,
+#   - the CRDs of the custom resources our local charts render (Gateway API, External Secrets), from
+#     those projects' Go modules.
 # Prints `export` lines for the environment the tests read (eval "$(scripts/ci/real-tools.sh)").
 # Logs go to stderr. Versions are pinned here and nowhere else.
 set -euo pipefail
@@ -17,6 +19,9 @@ TERRAFORM_VERSION=1.5.7
 HELM_VERSION=v3.19.0
 CHECKOV_VERSION=3.3.30
 KUBERNETES_VALIDATE_VERSION=1.37.0
+# CustomResourceDefinitions our local charts render objects of, from the projects' Go modules
+GATEWAY_API_VERSION=v1.3.0
+EXTERNAL_SECRETS_VERSION=v1.3.2
 # type version module commit
 PROVIDERS=(
   "kubernetes 2.38.0 github.com/hashicorp/terraform-provider-kubernetes be88f44271050f69d52f410bca388834afedfe71"
@@ -83,8 +88,13 @@ else
   log "cached $VENV"
 fi
 
+go_module_dir() { go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
+GATEWAY_API_DIR=$(go_module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+ESO_DIR=$(go_module_dir "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION")
+
 echo "export MLOPS_TERRAFORM='$TERRAFORM'"
 echo "export MLOPS_TF_CLI_CONFIG='$ROOT/terraformrc'"
 echo "export MLOPS_HELM='$HELM'"
 echo "export MLOPS_CHECKOV='$VENV/bin/checkov'"
 echo "export MLOPS_KUBERNETES_VALIDATE='$VENV/bin/kubernetes-validate'"
+echo "export MLOPS_CRDS='$GATEWAY_API_DIR/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_externalsecrets.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_secretstores.yaml'"

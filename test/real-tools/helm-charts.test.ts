@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect } from 'vitest';
+import { TerraformStack } from '../../lib/core/cdktf';
+import { addAllFeaturesPlatform } from '../support/all-features';
+import { synthApp, synthExample, type SynthesizedStack } from '../support/app-synth';
+import { crdFiles, HELM, KUBERNETES_VALIDATE, requireHelm, requireKubernetesValidate, VENV_PYTHON } from '../support/python-tools';
+import { itWithTool, type ToolCheck } from '../support/tools';
+
+// helm lint and helm template of the charts the library ships (model-route, registry-db-secret), with
+// exactly the values the constructs pass; the rendered objects are checked by kubernetes-validate
+// (built-in kinds) and against the upstream CRDs of their custom kinds (validate_custom_resources.py).
+const VALIDATE_CRS = resolve(__dirname, 'validate_custom_resources.py');
+
+// What Terraform substitutes for each reference at apply time, by what the reference is.
+function applyTimeValue(stack: SynthesizedStack, expr: string): string {
+  const name = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.metadata\[0\]\.name$/.exec(expr);
+  if (name) return (stack.json.resource as any)?.[name[1]!]?.[name[2]!]?.metadata?.name ?? 'known';
+  if (/\.region$/.test(expr)) return 'eu-west-1';
+  if (/secret_arn$/.test(expr)) return 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0123-AbCdEf';
+  if (/\.address$/.test(expr)) return 'mlflow.abc123.eu-west-1.rds.amazonaws.com';
+  return 'known';
+}
+
+/** The releases of charts shipped in the stack's assets, with their values as Terraform passes them. */
+function localReleases(stack: SynthesizedStack) {
+  return Object.entries((stack.json.resource as any).helm_release as Record<string, any>)
+    .filter(([, r]) => String(r.chart).startsWith('assets/'))
+    .map(([id, r]) => ({
+      id,
+      name: r.name as string,
+      namespace: String(r.namespace).replace(/\$\{([^}]*)\}/g, (_m, e: string) => applyTimeValue(stack, e)),
+      chart: join(stack.dir, r.chart),
+      values: (r.values as string[]).map((v) => v.replace(/\$\{([^}]*)\}/g, (_m, e: string) => applyTimeValue(stack, e))),
+    }));
+}
+
+const tools: ToolCheck = (() => {
+  for (const check of [requireHelm(), requireKubernetesValidate()]) if (!check.available) return check;
+  return crdFiles().length === 3 ? { available: true, reason: '' } : { available: false, reason: 'MLOPS_CRDS (from scripts/ci/real-tools.sh) does not name the three CRD files' };
+})();
+
+describe('local charts: helm lint, helm template, and the rendered objects validated', () => {
+  const cases: [string, () => SynthesizedStack, string][] = [
+    ['registry-db-secret (examples/aws)', () => synthExample('aws')['mlops-aws'], 'ExternalSecret'],
+    ['model-route (gateway canary of the all-features platform)', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'], 'HTTPRoute'],
+  ];
+  for (const [name, synth, kind] of cases) {
+    itWithTool(tools, name, () => {
+      const stack = synth();
+      const releases = localReleases(stack);
+      expect(releases.length).toBeGreaterThan(0);
+      for (const r of releases) {
+        const dir = mkdtempSync(join(tmpdir(), 'helm-'));
+        const valueArgs = r.values.flatMap((v, i) => {
+          const file = join(dir, `values-${i}.json`);
+          writeFileSync(file, v);
+          return ['-f', file];
+        });
+        const lint = spawnSync(HELM, ['lint', '--strict', r.chart, ...valueArgs], { encoding: 'utf8' });
+        expect(lint.status, `helm lint ${r.id}:\n${lint.stdout}${lint.stderr}`).toBe(0);
+        const rendered = execFileSync(HELM, ['template', r.name, r.chart, '--namespace', r.namespace, ...valueArgs], { encoding: 'utf8' });
+        expect(rendered).toContain(`kind: ${kind}`);
+        const file = join(dir, 'rendered.yaml');
+        writeFileSync(file, rendered);
+        const builtIn = spawnSync(KUBERNETES_VALIDATE, ['--strict', '--quiet', '-k', '1.33', file], { encoding: 'utf8' });
+        expect(builtIn.status, `kubernetes-validate ${r.id}:\n${builtIn.stdout}${builtIn.stderr}`).toBe(0);
+        const custom = spawnSync(VENV_PYTHON, [VALIDATE_CRS, file, ...crdFiles()], { encoding: 'utf8' });
+        expect(custom.status, `custom resources of ${r.id}:\n${custom.stdout}${custom.stderr}`).toBe(0);
+        expect(custom.stderr).toMatch(/checked [1-9]\d* custom resources/);
+      }
+    }, 120_000);
+  }
+});
