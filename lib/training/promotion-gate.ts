@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { readScript } from '../core/assets';
+import { programFiles } from '../core/assets';
 import { imageRef } from '../core/validators';
 import { resourcesSchema, type EnvVar, type ResourceOptions } from '../core/workload';
 
@@ -96,10 +96,10 @@ export function promotionGateCommand(gate: ParsedPromotionGate): string[] {
   return ['python3', `${GATE_SCRIPT_DIR}/${GATE_SCRIPT}`, ...(gate.dryRun ? ['--dry-run'] : [])];
 }
 
-/** The ConfigMap (`<name>-gate`) with the gate script shipped in the package, mounted at {@link GATE_SCRIPT_DIR}. */
+/** The ConfigMap (`<name>-gate`) with the gate program (promotion_gate.py and its gate_*.py modules) shipped in the package, mounted at {@link GATE_SCRIPT_DIR}. */
 export function promotionGateScript(scope: Construct, name: string, namespace: string, labels: Record<string, string>): ConfigMapV1 {
   return new ConfigMapV1(scope, 'GateScript', {
     metadata: { name: `${name}-gate`, namespace, labels },
-    data: { [GATE_SCRIPT]: readScript('training', GATE_SCRIPT) },
+    data: programFiles('training', GATE_SCRIPT),
   });
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { MlopsNamespace } from '../../lib/cluster/mlops-namespace';
@@ -12,7 +13,7 @@ import type { DriftWatch } from '../../lib/core/observability';
 import type { IMlopsPlatform } from '../../lib/platform/platform-context';
 import { resourcesOf, resourceNamed, synthStack, type SynthesizedJson } from '../../lib/testing';
 import { requirePython, itWithTool } from '../support/tools';
-import { CHURN, RecordingSink, SCRIPT, synthDrift, validatedByProgram, type MonitorProps } from './support';
+import { CHURN, programFileNames, RecordingSink, SCRIPTS, synthDrift, validatedByProgram, type MonitorProps } from './support';
 import { addClusterProviders } from '../support/providers';
 
 const cronJobOf = (json: SynthesizedJson) => resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift');
@@ -82,10 +83,13 @@ describe('DriftMonitor CronJob', () => {
     ]));
   });
 
-  it('the program ConfigMap holds exactly the tested file from lib/', () => {
+  it('the program ConfigMap holds exactly the tested files from lib/: drift_check.py and every drift_*.py module', () => {
     const program = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-drift-program');
-    expect(Object.keys(program.data)).toEqual(['drift_check.py']);
-    expect(program.data['drift_check.py']).toBe(readFileSync(SCRIPT, 'utf8'));
+    const names = programFileNames();
+    expect(names).toContain('drift_check.py');
+    expect(names).toContain('drift_stats.py');
+    expect(Object.keys(program.data)).toEqual(names);
+    for (const name of names) expect(program.data[name]).toBe(readFileSync(join(SCRIPTS, name), 'utf8'));
     const volume = pod.volume.find((v: any) => v.name === 'program');
     expect(volume.config_map.name).toContain('ChurnDrift_Program');
   });
@@ -318,7 +322,7 @@ describe('DriftMonitor on inference logs', () => {
 
   itWithTool(requirePython('numpy', 'pandas'), 'the program accepts the synthesized config.json', () => {
     for (const [props, windowDays] of [[LOGS, 3], [{ current: 'inference-logs/churn/' }, 7]] as const) {
-      const out = validatedByProgram(configOf(synthDrift(props).json), '{"formats": dc.side_formats(cfg), "windowDays": cfg["windowDays"]}');
+      const out = validatedByProgram(configOf(synthDrift(props).json), '{"formats": drift_read.side_formats(cfg), "windowDays": cfg["windowDays"]}');
       expect(out).toEqual({ formats: ['parquet', 'inference-log'], windowDays });
     }
   });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
@@ -216,11 +217,27 @@ describe('TrainingJob: steps in order', () => {
     expect(gate.command).toEqual(['python3', '/opt/mlops/promotion_gate.py']);
     expect(gate.image).toBe(IMAGE);
     const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
-    const file = readFileSync(join(__dirname, '../../lib/training/scripts/promotion_gate.py'), 'utf8');
-    expect(cm.data['promotion_gate.py']).toBe(file);
+    const scripts = join(__dirname, '../../lib/training/scripts');
+    const names = readdirSync(scripts).filter((n) => n === 'promotion_gate.py' || /^gate_\w+\.py$/.test(n)).sort();
+    expect(names).toEqual(expect.arrayContaining(['promotion_gate.py', 'gate_checks.py', 'gate_client.py']));
+    expect(Object.keys(cm.data)).toEqual(names);
+    for (const name of names) expect(cm.data[name]).toBe(readFileSync(join(scripts, name), 'utf8'));
     expect(gate.volume_mount).toContainEqual({ name: 'gate-script', mount_path: '/opt/mlops', read_only: true });
     expect(pod.volume).toContainEqual({ name: 'gate-script', config_map: { name: expect.stringContaining('kubernetes_config_map_v1'), default_mode: '0444' } });
     expect(job.gateScript).toBeDefined();
+  });
+
+  itWithTool(requireTool('/usr/bin/python3', ['--version']), 'the ConfigMap alone is a runnable program: its files in a directory of their own import each other', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-program-'));
+    try {
+      const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+      for (const [name, text] of Object.entries(cm.data as Record<string, string>)) writeFileSync(join(dir, name), text);
+      const res = spawnSync('/usr/bin/python3', [join(dir, 'promotion_gate.py')], { encoding: 'utf8', env: {} });
+      expect(res.stderr).toContain('MLFLOW_TRACKING_URI is required');
+      expect(res.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives the gate its env contract and the tracking env, but not the user secrets', () => {
@@ -531,7 +548,8 @@ describe('TrainingJob: shape', () => {
     });
     const cron = { ...cronOf(json) };
     // The gate script has its own tests; keep the snapshot readable.
-    const cm = { ...resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate'), data: { 'promotion_gate.py': '<file>' } };
+    const shipped = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+    const cm = { ...shipped, data: Object.fromEntries(Object.keys(shipped.data).map((name) => [name, '<file>'])) };
     expect({ cron, cm }).toMatchSnapshot();
   });
 });
