@@ -412,17 +412,17 @@ def test_empty_window_exits_5(same_data, capsys, content):
 
 
 def test_all_missing_feature_exits_5(same_data, capsys):
-    df = make_frame(200, 3)
+    df = make_frame(300, 3)  # at least minRows (270 by default), so the window is judged
     df["income"] = np.nan
     df.to_csv(same_data / "cur.csv", index=False)
     code, out = run_main(same_data, capsys)
     assert code == drift_errors.EXIT_EMPTY and "'income'" in out.err and "current" in out.err
 
 
-def test_min_rows_exits_5(same_data, capsys):
+def test_fewer_than_min_rows_is_insufficient_data(same_data, capsys):
     make_frame(20, 3).to_csv(same_data / "cur.csv", index=False)
     code, out = run_main(same_data, capsys, minRows=100)
-    assert code == drift_errors.EXIT_EMPTY and "20 data rows" in out.err
+    assert code == drift_errors.EXIT_INSUFFICIENT and "current has 20 rows, fewer than minRows 100" in out.out
 
 
 def test_corrupt_csv_exits_6(same_data, capsys):
@@ -548,7 +548,11 @@ def test_push_sends_all_metrics(drifted_data, http_recorder):
     assert abs(samples["mlops_drift_last_run_timestamp_seconds{%s}" % m] - time.time()) < 60
     assert samples["mlops_drift_last_success_timestamp_seconds{%s}" % m] > 0
     assert samples["mlops_drift_consecutive_drift_runs{%s}" % m] == 1
-    assert set(types.values()) == {"gauge"} and len(types) == 10
+    assert samples['mlops_drift_feature_missing_share{%s,feature="age"}' % m] == 0
+    assert samples['mlops_drift_feature_new_category_share{%s,feature="country"}' % m] > 0  # "br" is new
+    assert 'mlops_drift_feature_new_category_share{%s,feature="age"}' % m not in samples
+    assert samples["mlops_drift_insufficient_data{%s}" % m] == 0
+    assert set(types.values()) == {"gauge"} and len(types) == 13
     assert body.decode().count("# HELP mlops_drift_feature_psi ") == 1
 
 
@@ -836,7 +840,8 @@ def test_end_to_end_with_real_pushgateway(drifted_data, tmp_path):
             "mlops_drift_feature_psi", "mlops_drift_feature_ks_statistic", "mlops_drift_feature_p_value",
             "mlops_drift_feature_drifted", "mlops_drift_detected", "mlops_drift_share", "mlops_drift_rows_compared",
             "mlops_drift_last_run_timestamp_seconds", "mlops_drift_last_success_timestamp_seconds",
-            "mlops_drift_consecutive_drift_runs",
+            "mlops_drift_consecutive_drift_runs", "mlops_drift_feature_missing_share",
+            "mlops_drift_feature_new_category_share", "mlops_drift_insufficient_data",
         }
         [detected] = by_name["mlops_drift_detected"]
         assert 'job="mlops-drift"' in detected and detected.endswith(" 1")

@@ -1,6 +1,6 @@
 """Exit codes and the one exception of the drift check (see drift_check.py for what each code means).
 
-On 3-6 and 10 the program never reports "no drift" or "drift".
+On 3-6 the program never reports a verdict; on 10 (too few rows to judge) it reports "insufficient data".
 """
 
 EXIT_OK = 0
@@ -13,6 +13,7 @@ EXIT_UNREADABLE = 6
 EXIT_PUSH = 7
 EXIT_RETRAIN = 8
 EXIT_OUTPUT = 9
+EXIT_INSUFFICIENT = 10
 
 ERROR_REASONS = {
     EXIT_MISSING_FILE: "missing_file",

@@ -25,6 +25,9 @@ HELP = {
     "mlops_drift_last_success_timestamp_seconds": "Unix time of the last completed drift check.",
     "mlops_drift_consecutive_drift_runs": "Consecutive completed runs that found dataset drift (reset on retrain).",
     "mlops_drift_check_error": "1 when the last drift check could not read or validate its data.",
+    "mlops_drift_insufficient_data": "1 when the last drift check had fewer than minRows rows on a side (no verdict), else 0.",
+    "mlops_drift_feature_missing_share": "Share of the feature's current sampled values that are missing or non-finite.",
+    "mlops_drift_feature_new_category_share": "Share of the categorical feature's current values never seen in the reference.",
 }
 
 
@@ -65,8 +68,14 @@ def success_samples(model, result, rows_ref, rows_cur, consecutive, now):
     for r in result["features"]:
         s.append(("mlops_drift_feature_p_value", {**m, "feature": r["name"], "test": r["test"]}, r["pValue"]))
     for r in result["features"]:
+        s.append(("mlops_drift_feature_missing_share", {**m, "feature": r["name"]}, r["missingShare"]["current"]))
+    for r in result["features"]:
+        if r["type"] == "categorical":
+            s.append(("mlops_drift_feature_new_category_share", {**m, "feature": r["name"]}, r["newCategoryShare"]))
+    for r in result["features"]:
         s.append(("mlops_drift_feature_drifted", {**m, "feature": r["name"]}, 1 if r["drifted"] else 0))
     s.append(("mlops_drift_detected", m, 1 if result["datasetDrift"] else 0))
+    s.append(("mlops_drift_insufficient_data", m, 0))
     s.append(("mlops_drift_share", m, result["driftShare"]))
     s.append(("mlops_drift_rows_compared", {**m, "side": "reference"}, rows_ref))
     s.append(("mlops_drift_rows_compared", {**m, "side": "current"}, rows_cur))
@@ -74,6 +83,18 @@ def success_samples(model, result, rows_ref, rows_cur, consecutive, now):
     s.append(("mlops_drift_last_success_timestamp_seconds", m, now))
     s.append(("mlops_drift_consecutive_drift_runs", m, consecutive))
     return s
+
+
+def insufficient_samples(model, rows_ref, rows_cur, consecutive, now):
+    """Too few rows to judge: no verdict (no mlops_drift_detected), the drift count as it was."""
+    m = {"model": model}
+    return [
+        ("mlops_drift_insufficient_data", m, 1),
+        ("mlops_drift_rows_compared", {**m, "side": "reference"}, rows_ref),
+        ("mlops_drift_rows_compared", {**m, "side": "current"}, rows_cur),
+        ("mlops_drift_last_run_timestamp_seconds", m, now),
+        ("mlops_drift_consecutive_drift_runs", m, consecutive),
+    ]
 
 
 def failure_samples(model, reason, now):

@@ -1,10 +1,10 @@
 """Reading CSV and Parquet data files into a uniform sample of the feature columns.
 
-CSV: only the feature columns are parsed (usecols); as a consequence pandas does not flag a row that has
-more fields than the header (it does flag unterminated quotes, bad encoding, broken compression).
+CSV files are read by drift_csv (which also rejects rows with the wrong number of fields).
 
-Missing values: empty / NA cells and non-finite numbers are dropped per feature (their share is
-reported but is not part of the verdict).
+Missing values (drift_values has the rule, the same for every format) and non-finite numbers are
+dropped per feature; their share is reported and pushed, and a rise over the reference's share is drift
+(drift_stats).
 
 Sampling: rows are sampled uniformly without replacement, at most ``sampleRows`` per side, while the
 file (or the inference-log lines, expanded into rows) is streamed in chunks (each row gets a key from
@@ -15,14 +15,15 @@ sample does not depend on chunk size.
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 
 from drift_config import INFERENCE_LOG
-from drift_errors import EXIT_COLUMN, EXIT_CONFIG, EXIT_EMPTY, EXIT_UNREADABLE, DriftError
+from drift_errors import EXIT_COLUMN, EXIT_CONFIG, EXIT_UNREADABLE, DriftError
+from drift_csv import csv_chunks
 from drift_storage import fetch
+from drift_values import normalise_categories, numeric_values
 
 CHUNK_ROWS = 100_000
 
@@ -58,28 +59,6 @@ def parquet_engine():
         except Exception:
             continue
     return None
-
-
-def _csv_chunks(path, features, uri, chunk_rows):
-    sep = "\t" if re.search(r"\.tsv(\.[a-z0-9]+)?$", uri.lower()) else ","
-    try:
-        header = pd.read_csv(path, nrows=0, sep=sep).columns
-    except pd.errors.EmptyDataError:
-        raise DriftError(EXIT_EMPTY, f"data file is empty (no header): {uri}")
-    except Exception as exc:
-        raise DriftError(EXIT_UNREADABLE, f"data file {uri} is not readable as CSV: {exc}")
-    _check_columns(header, features, uri)
-    names = [f["name"] for f in features]
-    dtype = {f["name"]: "category" for f in features if f["type"] == "categorical"}
-    try:
-        reader = pd.read_csv(path, sep=sep, usecols=names, dtype=dtype, chunksize=chunk_rows)
-        with reader:
-            for chunk in reader:
-                yield chunk
-    except DriftError:
-        raise
-    except Exception as exc:
-        raise DriftError(EXIT_UNREADABLE, f"data file {uri} is not readable as CSV: {exc}")
 
 
 def _parquet_chunks(path, features, uri, chunk_rows):
@@ -124,8 +103,8 @@ def _check_columns(columns, features, uri):
 
 def _check_types(chunk, features, uri, offset, typed, where=None):
     """Numeric features must hold numbers. typed=True (Parquet: the file has a schema): the column type
-    itself must be numeric. CSV / inference logs: the first value that is not a number is reported with
-    its row (``where(pos)`` names it; default: the data row number)."""
+    itself must be numeric. CSV / inference logs: the first value that is not a number (nor missing,
+    see drift_values) is reported with its row (``where(pos)`` names it; default: the data row number)."""
     for f in features:
         if f["type"] != "numeric":
             continue
@@ -134,27 +113,25 @@ def _check_types(chunk, features, uri, offset, typed, where=None):
             continue
         if typed:
             raise DriftError(EXIT_COLUMN, f"numeric feature {f['name']!r} in {uri} has non-numeric type {col.dtype}")
-        values = col.astype(object)
-        coerced = pd.to_numeric(values, errors="coerce")
-        bad = values.notna() & coerced.isna()
+        _, bad = numeric_values(col)
         if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            pos = int(np.flatnonzero(bad)[0])
             row = where(pos) if where else f"data row {offset + pos + 1}"
-            raise DriftError(EXIT_COLUMN, f"numeric feature {f['name']!r} in {uri} holds non-numeric value {values.iloc[pos]!r} ({row})")
+            raise DriftError(EXIT_COLUMN, f"numeric feature {f['name']!r} in {uri} holds non-numeric value {col.iloc[pos]!r} ({row})")
 
 
 def _normalise(frame, features):
-    """Small sampled frame -> numeric features float64, categorical features object str (None = missing)."""
+    """Small sampled frame -> numeric features float64, categorical features canonical text (None = missing)."""
     out = {}
     for f in features:
         col = frame[f["name"]]
         if f["type"] == "numeric":
             if not pd.api.types.is_numeric_dtype(col.dtype) or isinstance(col.dtype, pd.CategoricalDtype):
-                col = pd.to_numeric(col.astype(object), errors="coerce")
-            out[f["name"]] = col.to_numpy(dtype="float64", na_value=np.nan)
+                out[f["name"]] = numeric_values(col)[0]
+            else:
+                out[f["name"]] = col.to_numpy(dtype="float64", na_value=np.nan)
         else:
-            na = col.isna().to_numpy()
-            out[f["name"]] = np.where(na, None, col.astype(str).to_numpy(dtype=object))
+            out[f["name"]] = normalise_categories(col.astype(object).to_numpy())
     return pd.DataFrame(out)
 
 
@@ -197,7 +174,10 @@ def load_sample(uri, fmt, features, sample_rows, rng, what, chunk_rows=CHUNK_ROW
         raise DriftError(EXIT_CONFIG, f"{what}: {uri} is an inference-log directory; only current can be one")
     fetched = fetch(uri, what)
     try:
-        chunks = _csv_chunks if fmt == "csv" else _parquet_chunks
-        return sample_stream(chunks(fetched.path, features, uri, chunk_rows), features, uri, sample_rows, rng, fmt == "parquet")
+        if fmt == "csv":
+            chunks = csv_chunks(fetched.path, features, uri, chunk_rows, what, _check_columns)
+        else:
+            chunks = _parquet_chunks(fetched.path, features, uri, chunk_rows)
+        return sample_stream(chunks, features, uri, sample_rows, rng, fmt == "parquet")
     finally:
         fetched.close()

@@ -46,6 +46,9 @@ def load_state(uri):
 
 
 def summary(report) -> str:
+    if report["status"] == "insufficient_data":
+        return (f"drift-check model={report['model']}: INSUFFICIENT DATA, no verdict ({report['insufficientData']}); "
+                f"consecutive drift runs {report['consecutiveDriftRuns']} (unchanged); report {report['reportUris'][0]}")
     n = len(report["features"])
     k = len(report["driftedFeatures"])
     verdict = "DRIFT detected" if report["datasetDrift"] else "no drift"

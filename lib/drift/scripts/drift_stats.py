@@ -8,6 +8,10 @@ Decision rule (documented in every report)
       OR (chi-squared p-value < chi2PValue AND Cramér's V >= cramersV).
   The p-value alone is not enough: with thousands of rows a test rejects for differences too small
   to matter, so a minimum effect size (KS D, Cramér's V; 0.1 = "small" effect) is required too.
+* any feature also drifts when its missing share (missing or non-finite values, of the sampled rows)
+  exceeds the reference's by missingShareThreshold or more (default 0.1), and a categorical one when the
+  share of its current values never seen in the reference sample is newCategoryShareThreshold or more
+  (default 0.01: PSI alone misses a new category below about 2 %).
 * the dataset drifts when (drifted features / features) >= driftShareThreshold.
 
 PSI = sum_i (c_i - r_i) * ln(c_i / r_i), with r_i, c_i the reference/current shares of bin i, each
@@ -16,7 +20,7 @@ floored at ``epsilon`` (no renormalisation). Numeric bins: interior edges at the
 Categorical bins: the ``maxCategories`` most frequent reference categories, one "__other__" bucket for
 the remaining reference categories, and one "__unseen__" bucket for current values never seen in the
 reference (reference share 0 -> epsilon, so a new category shows up in PSI and chi-squared; their names
-are listed in the report). Categorical values are compared as strings.
+are listed in the report). Categorical values are compared as canonical text (drift_values).
 
 Without scipy a numpy/math fallback is used (and reported).
 """
@@ -44,6 +48,8 @@ UNSEEN_BUCKET = "__unseen__"
 DECISION_RULE = (
     "numeric: PSI >= psiThreshold OR (KS p < ksPValue AND KS D >= ksStatistic); "
     "categorical: PSI >= psiThreshold OR (chi2 p < chi2PValue AND Cramer's V >= cramersV); "
+    "any: current missing share - reference missing share >= missingShareThreshold; "
+    "categorical: new-category share >= newCategoryShareThreshold; "
     "dataset: drifted share >= driftShareThreshold"
 )
 
@@ -183,12 +189,15 @@ def category_buckets(ref, cur, max_categories):
         rc.append(0)
         cc.append(int(unseen.sum()))
     new_categories = [{"value": str(k), "count": int(v)} for k, v in unseen.iloc[:20].items()]
-    return labels, np.array(rc), np.array(cc), new_categories
+    new_share = float(unseen.sum() / len(cur)) if len(cur) else 0.0
+    return labels, np.array(rc), np.array(cc), new_categories, new_share
 
 
-def evaluate_feature(name, ftype, ref_values, cur_values, cfg):
-    """Scores and verdict for one feature (NA / non-finite already handled by caller)."""
+def evaluate_feature(name, ftype, ref_values, cur_values, cfg, missing_share=None):
+    """Scores and verdict for one feature (NA / non-finite already dropped by the caller, which passes the
+    missing shares {"reference", "current"} of the sampled rows)."""
     out = {"name": name, "type": ftype, "valuesCompared": {"reference": int(len(ref_values)), "current": int(len(cur_values))}}
+    by_new = False
     if ftype == "numeric":
         psi, edges, rc, cc = numeric_psi(ref_values, cur_values, cfg["bins"], cfg["epsilon"])
         d, p, method = ks_2samp(ref_values, cur_values)
@@ -197,7 +206,8 @@ def evaluate_feature(name, ftype, ref_values, cur_values, cfg):
         out.update(psi=psi, test="ks", testMethod=method, statistic=d, pValue=p, effectSize=d,
                    binEdges=[float(e) for e in edges], binCounts={"reference": rc.tolist(), "current": cc.tolist()})
     else:
-        labels, rc, cc, new_categories = category_buckets(ref_values, cur_values, cfg["maxCategories"])
+        labels, rc, cc, new_categories, new_share = category_buckets(ref_values, cur_values, cfg["maxCategories"])
+        by_new = new_share >= cfg["newCategoryShareThreshold"]
         psi = psi_from_counts(rc, cc, cfg["epsilon"])
         chi2, p, dof, method = chi2_contingency(np.vstack([rc, cc]))
         n = rc.sum() + cc.sum()
@@ -206,9 +216,13 @@ def evaluate_feature(name, ftype, ref_values, cur_values, cfg):
         by_test = p < cfg["chi2PValue"] and v >= cfg["cramersV"]
         out.update(psi=psi, test="chi2", testMethod=method, statistic=chi2, dof=dof, pValue=p, effectSize=v,
                    categories=labels, binCounts={"reference": rc.tolist(), "current": cc.tolist()},
-                   newCategories=new_categories)
-    out["drifted"] = bool(by_psi or by_test)
-    out["driftedBy"] = [r for r, hit in (("psi", by_psi), (out["test"], by_test)) if hit]
+                   newCategories=new_categories, newCategoryShare=new_share)
+    missing_share = missing_share or {"reference": 0.0, "current": 0.0}
+    out["missingShare"] = missing_share
+    by_missing = missing_share["current"] - missing_share["reference"] >= cfg["missingShareThreshold"]
+    rules = (("psi", by_psi), (out["test"], by_test), ("new_categories", by_new), ("missing_share", by_missing))
+    out["driftedBy"] = [r for r, hit in rules if hit]
+    out["drifted"] = bool(out["driftedBy"])
     return out
 
 
@@ -229,12 +243,8 @@ def compare(ref_sample, cur_sample, cfg):
         for side, vals, frame in (("reference", ref, ref_sample), ("current", cur, cur_sample)):
             if len(vals) == 0:
                 raise DriftError(EXIT_EMPTY, f"feature {name!r} has no usable value in the {side} sample ({len(frame)} rows, all missing)")
-        res = evaluate_feature(name, ftype, ref, cur, cfg)
-        res["missingShare"] = {
-            "reference": float(1 - len(ref) / len(ref_sample)),
-            "current": float(1 - len(cur) / len(cur_sample)),
-        }
-        results.append(res)
+        missing = {"reference": float(1 - len(ref) / len(ref_sample)), "current": float(1 - len(cur) / len(cur_sample))}
+        results.append(evaluate_feature(name, ftype, ref, cur, cfg, missing))
     drifted = [r["name"] for r in results if r["drifted"]]
     share = len(drifted) / len(results)
     return {
