@@ -10,6 +10,7 @@ import datetime
 import io
 import json
 import math
+import re
 import os
 import shutil
 import socket
@@ -116,7 +117,8 @@ def start_server(recorder):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             recorder.requests.append((self.command, self.path, dict(self.headers), body))
-            status, payload = recorder.responses.get((self.command, self.path), (200, b""))
+            entry = recorder.responses.get((self.command, self.path), (200, b""))
+            status, payload = entry() if callable(entry) else entry
             if callable(payload):
                 payload = payload(body)
             if not isinstance(payload, bytes):
@@ -663,7 +665,39 @@ def test_retrain_failure_exits_8_and_keeps_counter(drifted_data, fake_k8s, capsy
 
 def test_job_name_is_truncated_to_63():
     name = drift_retrain.job_name("a" * 50 + "-b", 1700000000)
-    assert len(name) <= 63 and name.endswith("-drift-1700000000") and "--" not in name
+    assert len(name) <= 63 and "-drift-1700000000-" in name and "--" not in name
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name)
+
+
+def test_job_names_of_two_triggers_in_the_same_second_differ():
+    names = {drift_retrain.job_name("churn-train", 1700000000) for _ in range(50)}
+    assert len(names) == 50  # was: one name per second, so the second trigger got 409 and was lost
+    for name in names:
+        assert re.fullmatch(r"churn-train-drift-1700000000-[a-z0-9]{5}", name)
+
+
+def test_a_409_conflict_is_retried_with_a_new_name(drifted_data, fake_k8s, capsys):
+    answers = [(409, {"kind": "Status", "reason": "AlreadyExists", "code": 409}), (201, None)]
+    posted = []
+
+    def post():
+        status, payload = answers.pop(0)
+        return status, payload if payload is not None else json.loads(fake_k8s.requests[-1][3])
+
+    fake_k8s.responses[("POST", "/apis/batch/v1/namespaces/mlops/jobs")] = post
+    code, out = run_main(drifted_data, capsys, retrain={"afterConsecutiveRuns": 1, "cronJob": "churn-train"})
+    posted = [json.loads(b)["metadata"]["name"] for m, _, _, b in fake_k8s.requests if m == "POST"]
+    assert code == 0, out.err
+    assert len(posted) == 2 and posted[0] != posted[1]
+    rep = latest_report(drifted_data)
+    assert rep["retrain"]["triggered"] and rep["retrain"]["job"] == posted[1]
+
+
+def test_409_conflicts_are_retried_a_few_times_only(drifted_data, fake_k8s, capsys):
+    fake_k8s.responses[("POST", "/apis/batch/v1/namespaces/mlops/jobs")] = (409, {"reason": "AlreadyExists"})
+    code, out = run_main(drifted_data, capsys, retrain={"afterConsecutiveRuns": 1, "cronJob": "churn-train"})
+    assert code == drift_errors.EXIT_RETRAIN and "HTTP 409" in out.err
+    assert len([r for r in fake_k8s.requests if r[0] == "POST"]) == drift_retrain.CREATE_ATTEMPTS == 3
 
 
 # ------------------------------------------------------------------------------------------------

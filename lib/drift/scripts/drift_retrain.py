@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import ssl
 import time
 import urllib.error
@@ -16,6 +17,9 @@ from drift_errors import EXIT_RETRAIN, DriftError
 
 DEFAULT_SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 HTTP_TIMEOUT = 10.0
+# POSTs of a Job; a 409 Conflict (the name exists) is retried with a new random suffix.
+CREATE_ATTEMPTS = 3
+NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _k8s_request(method, url, token, ctx, body=None):
@@ -31,13 +35,18 @@ def _k8s_request(method, url, token, ctx, body=None):
             return json.loads(resp.read().decode("utf-8") or "{}")
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace")[:500]
-        raise DriftError(EXIT_RETRAIN, f"Kubernetes API {method} {url} failed: HTTP {exc.code} {detail}")
+        err = DriftError(EXIT_RETRAIN, f"Kubernetes API {method} {url} failed: HTTP {exc.code} {detail}")
+        err.status = exc.code
+        raise err
     except Exception as exc:
         raise DriftError(EXIT_RETRAIN, f"Kubernetes API {method} {url} failed: {exc}")
 
 
 def job_name(cronjob, ts) -> str:
-    suffix = f"-drift-{int(ts)}"
+    """<cronjob>-drift-<unix seconds>-<5 random [a-z0-9]>, at most 63 characters: two triggers in the same
+    second (a manual run beside the scheduled one) get different names (36^5 = 60 million)."""
+    rand = "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+    suffix = f"-drift-{int(ts)}-{rand}"
     return cronjob[: 63 - len(suffix)].rstrip("-.") + suffix
 
 
@@ -103,8 +112,15 @@ def trigger_retrain(retrain, report_uri=None, now=None) -> str:
     cj = retrain["cronJob"]
     base = base.rstrip("/")
     cron = _k8s_request("GET", f"{base}/apis/batch/v1/namespaces/{ns}/cronjobs/{cj}", token, ctx)
-    name = job_name(cj, now if now is not None else time.time())
-    body = build_job(cron, name, report_uri)
-    body["metadata"]["namespace"] = ns
-    created = _k8s_request("POST", f"{base}/apis/batch/v1/namespaces/{ns}/jobs", token, ctx, body)
-    return created.get("metadata", {}).get("name", name)
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        name = job_name(cj, now if now is not None else time.time())
+        body = build_job(cron, name, report_uri)
+        body["metadata"]["namespace"] = ns
+        try:
+            created = _k8s_request("POST", f"{base}/apis/batch/v1/namespaces/{ns}/jobs", token, ctx, body)
+        except DriftError as err:
+            if getattr(err, "status", None) == 409 and attempt < CREATE_ATTEMPTS:
+                continue  # the name is taken: the next attempt draws another
+            raise
+        return created.get("metadata", {}).get("name", name)
+    raise AssertionError("unreachable")  # pragma: no cover
