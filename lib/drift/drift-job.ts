@@ -9,8 +9,11 @@ import type { ParsedDriftProps } from './drift-props';
 const CONTAINER = 'drift-check';
 const PROGRAM_DIR = '/opt/mlops/drift';
 const CONFIG_DIR = '/etc/mlops/drift';
-/** Exit codes of drift_check.py that a retry cannot fix, or that a retry would count twice (7: the run was recorded). */
-const NO_RETRY_EXIT_CODES = [1, 2, 3, 4, 5, 7];
+/**
+ * Exit codes of drift_check.py that a retry cannot fix, or that a retry would count twice (7: the run was
+ * recorded). 10 (insufficient data) is both: a retry reads the same too-small window, and its report is written.
+ */
+const NO_RETRY_EXIT_CODES = [1, 2, 3, 4, 5, 7, 10];
 
 /** The ConfigMaps the check mounts: the program (drift_check.py and its drift_*.py modules) shipped in the package, and its config. */
 export interface DriftCheckFiles {

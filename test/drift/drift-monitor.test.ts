@@ -44,7 +44,8 @@ describe('DriftMonitor CronJob', () => {
   it('does not retry failures a retry cannot fix or would count twice, and ignores evictions', () => {
     expect(cron.spec.job_template.spec.pod_failure_policy.rule).toEqual([
       { action: 'Ignore', on_pod_condition: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailJob', on_exit_codes: { container_name: 'drift-check', operator: 'In', values: [1, 2, 3, 4, 5, 7] } },
+      // 10 (insufficient data) too: a retry reads the same window, and must not count the run twice.
+      { action: 'FailJob', on_exit_codes: { container_name: 'drift-check', operator: 'In', values: [1, 2, 3, 4, 5, 7, 10] } },
     ]);
   });
 
@@ -110,6 +111,9 @@ describe('DriftMonitor CronJob', () => {
       sampleRows: 5000,
       seed: 42,
       bins: 10,
+      minRows: 270,
+      missingShareThreshold: 0.1,
+      newCategoryShareThreshold: 0.01,
       reportUri: '/mnt/artifacts/drift/churn/',
       pushgatewayUrl: 'http://pushgateway.monitoring.svc.cluster.local:9091',
       namespace: 'mlops',
@@ -120,6 +124,21 @@ describe('DriftMonitor CronJob', () => {
   itWithTool(requirePython('numpy', 'pandas'), 'the program accepts the synthesized config.json', () => {
     for (const built of [json, synthDrift(RETRAIN).json]) {
       expect(validatedByProgram(configOf(built), 'cfg["reportUri"]')).toBe('/mnt/artifacts/drift/churn/');
+    }
+  });
+
+  it('minRows defaults to 3 (bins - 1) / psiThreshold, as the program derives it; given values pass through', () => {
+    expect(configOf(synthDrift({ bins: 5, psiThreshold: 0.2 }).json).minRows).toBe(60);
+    expect(configOf(synthDrift({ bins: 20, psiThreshold: 0.25 }).json).minRows).toBe(228);
+    const given = configOf(synthDrift({ minRows: 1000, missingShareThreshold: 0.3, newCategoryShareThreshold: 0.05 }).json);
+    expect(given).toMatchObject({ minRows: 1000, missingShareThreshold: 0.3, newCategoryShareThreshold: 0.05 });
+  });
+
+  itWithTool(requirePython('numpy', 'pandas'), 'the default minRows is the one the program derives from bins and psiThreshold', () => {
+    for (const props of [{}, { bins: 5, psiThreshold: 0.2 }, { bins: 20, psiThreshold: 0.25 }, { bins: 7, psiThreshold: 0.3 }]) {
+      const config = configOf(synthDrift(props).json);
+      const { minRows, ...rest } = config;
+      expect(validatedByProgram(rest, 'cfg["minRows"]')).toBe(minRows);
     }
   });
 
@@ -358,6 +377,14 @@ describe('DriftMonitor validation', () => {
     [{ driftShareThreshold: 1.01 }, 'driftShareThreshold'],
     [{ sampleRows: 0 }, 'sampleRows'],
     [{ bins: 1 }, 'bins'],
+    [{ minRows: 0 }, 'minRows'],
+    [{ minRows: 2.5 }, 'minRows'],
+    [{ minRows: 6000 }, 'minRows'],
+    [{ minRows: 300, sampleRows: 200 }, 'minRows'],
+    [{ missingShareThreshold: 0 }, 'missingShareThreshold'],
+    [{ missingShareThreshold: 1.2 }, 'missingShareThreshold'],
+    [{ newCategoryShareThreshold: Number.NaN }, 'newCategoryShareThreshold'],
+    [{ newCategoryShareThreshold: -0.01 }, 'newCategoryShareThreshold'],
   ])('bad threshold %j names the prop', (props, propPath) => {
     expectRejected(props, propPath, /got /);
   });
