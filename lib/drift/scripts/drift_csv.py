@@ -23,7 +23,7 @@ import pandas as pd
 from drift_errors import EXIT_EMPTY, EXIT_UNREADABLE, DriftError
 from drift_values import NA_TEXT
 
-BLOCK_BYTES = 1 << 23
+BLOCK_BYTES = 1 << 22
 
 
 def separator(uri: str) -> str:
@@ -69,8 +69,8 @@ def _first_bad_line_fast(fh, sep: bytes, expected: int):
         ends = np.flatnonzero(arr == 10)
         if len(ends):
             starts = np.concatenate(([0], ends[:-1] + 1))
-            seps_before = np.cumsum(arr == sep_code, dtype=np.int64)
-            per_line = np.diff(np.concatenate(([0], seps_before[ends])))
+            # separators per line: each segment [start, end] holds its newline, so none is empty
+            per_line = np.add.reduceat((arr[: ends[-1] + 1] == sep_code).view(np.uint8), starts, dtype=np.int64)
             lengths = ends - starts
             blank = (lengths == 0) | ((lengths == 1) & (arr[starts] == 13))
             bad = np.flatnonzero(~blank & (per_line + 1 != expected))
