@@ -4,6 +4,7 @@ import logging
 import math
 
 from gate_config import HIGHER_IS_BETTER
+from gate_drift import drift_blocks
 from gate_errors import EXIT_ERROR, EXIT_PROMOTED, EXIT_REJECTED, GateError, MlflowApiError
 
 log = logging.getLogger("promotion_gate")
@@ -79,10 +80,69 @@ def _ops(direction):
     return (">=", "<") if direction == HIGHER_IS_BETTER else ("<=", ">")
 
 
+def _not_ready(candidate, where):
+    """Why the candidate's registration status forbids promotion, or None when it is READY."""
+    status = candidate.get("status")
+    if status == "READY":
+        return None
+    detail = candidate.get("status_message")
+    detail = ": %s" % detail if detail else ""
+    if status == "FAILED_REGISTRATION":
+        return "%s registration failed (status FAILED_REGISTRATION%s); only a READY version may be promoted" % (where, detail)
+    if status == "PENDING_REGISTRATION":
+        return "%s is still registering (status PENDING_REGISTRATION%s); only a READY version may be promoted" % (where, detail)
+    return "%s status %r is not READY%s; only a READY version may be promoted" % (where, status, detail)
+
+
+def _non_finite(condition, value):
+    shown = "%s=%s" % (condition.metric, _fmt(value))
+    if math.isnan(value):
+        return "%s is NaN" % shown
+    if math.isinf(value):
+        return "%s is infinite, not a finite number" % shown
+    return None
+
+
+def _judge(conditions, values):
+    """(texts of the conditions that hold, texts of those that fail), in order."""
+    held, failed = [], []
+    for c in conditions:
+        value = values[c.metric]
+        ok_op, bad_op = _ops(c.direction)
+        if at_least_as_good(value, c.threshold, c.direction):
+            held.append("%s=%s %s threshold %s" % (c.metric, _fmt(value), ok_op, _fmt(c.threshold)))
+        else:
+            failed.append("%s=%s %s threshold %s" % (c.metric, _fmt(value), bad_op, _fmt(c.threshold)))
+    return held, failed
+
+
+def _champion_check(config, client, champion, value):
+    """(reason text, rejection text or None) of the comparison of the primary metric with the champion's."""
+    primary = config.conditions[0]
+    ok_op, bad_op = _ops(primary.direction)
+    champ_v = version_number(champion)
+    champ_run = champion.get("run_id")
+    champ_value = None
+    if champ_run:
+        try:
+            champ_value = extract_metric(client.get_run(champ_run), primary.metric)
+        except MlflowApiError as exc:
+            if exc.error_code != "RESOURCE_DOES_NOT_EXIST" and exc.status != 404:
+                raise
+            log.warning("champion run %s not found: %s", champ_run, exc)
+    if champ_value is None or math.isnan(champ_value):
+        log.warning("champion v%d (run %s) has no usable metric %r; comparing to threshold only", champ_v, champ_run, primary.metric)
+        return "champion v%d has no %s" % (champ_v, primary.metric), None
+    shown = "%s=%s" % (primary.metric, _fmt(value))
+    if not at_least_as_good(value, champ_value, primary.direction):
+        return None, "%s %s champion %s (v%d)" % (shown, bad_op, _fmt(champ_value), champ_v)
+    return "%s champion %s (v%d)" % (ok_op, _fmt(champ_value), champ_v), None
+
+
 def run_gate(config, client, dry_run=False):
     """Evaluate the gate and promote; return an exit code."""
-    name, metric, alias = config.model_name, config.metric, config.alias
-    ok_op, bad_op = _ops(config.direction)
+    name, alias = config.model_name, config.alias
+    primary = config.conditions[0]
 
     run_id = read_run_id(config.run_id_file)
     versions = client.search_model_versions(name)
@@ -91,30 +151,24 @@ def run_gate(config, client, dry_run=False):
         return EXIT_ERROR
     candidate = select_candidate(versions, run_id)
     if candidate is None:
-        log.error(
-            "ERROR: no version of model %r was produced by run %s (from %s)",
-            name, run_id, config.run_id_file,
-        )
+        log.error("ERROR: no version of model %r was produced by run %s (from %s)", name, run_id, config.run_id_file)
         return EXIT_ERROR
     cand_v = version_number(candidate)
     where = "model %s v%d" % (name, cand_v)
-    log.info(
-        "candidate: %s (run %s, selected by %s)",
-        where, candidate.get("run_id"),
-        "run id file" if run_id else "highest version",
-    )
-    if candidate.get("status") not in (None, "", "READY"):
-        log.warning("candidate %s has status %s", where, candidate.get("status"))
+    log.info("candidate: %s (run %s, selected by %s)", where, candidate.get("run_id"), "run id file" if run_id else "highest version")
 
     cand_run_id = candidate.get("run_id")
     if not cand_run_id:
-        log.error("ERROR: %s has no run_id, so metric %s cannot be read", where, metric)
+        log.error("ERROR: %s has no run_id, so metric %s cannot be read", where, primary.metric)
         return EXIT_ERROR
-    value = extract_metric(client.get_run(cand_run_id), metric)
-    if value is None:
-        log.error("ERROR: run %s of %s has no metric %r", cand_run_id, where, metric)
-        return EXIT_ERROR
-    shown = "%s=%s" % (metric, _fmt(value))
+    run = client.get_run(cand_run_id)
+    values = {}
+    for c in config.conditions:
+        values[c.metric] = extract_metric(run, c.metric)
+        if values[c.metric] is None:
+            log.error("ERROR: run %s of %s has no metric %r", cand_run_id, where, c.metric)
+            return EXIT_ERROR
+    shown = "%s=%s" % (primary.metric, _fmt(values[primary.metric]))
 
     champion = client.get_model_version_by_alias(name, alias)
     champ_v = version_number(champion) if champion else None
@@ -122,42 +176,38 @@ def run_gate(config, client, dry_run=False):
         log.info("PROMOTED: %s already holds alias '%s' (%s); nothing to do", where, alias, shown)
         return EXIT_PROMOTED
 
-    if math.isnan(value):
-        log.info("REJECTED: %s is NaN (%s)", shown, where)
+    not_ready = _not_ready(candidate, where)
+    if not_ready:
+        log.info("REJECTED: %s", not_ready)
         return EXIT_REJECTED
-    if not at_least_as_good(value, config.threshold, config.direction):
-        log.info("REJECTED: %s %s threshold %s (%s)", shown, bad_op, _fmt(config.threshold), where)
-        return EXIT_REJECTED
-    reasons = ["%s threshold %s" % (ok_op, _fmt(config.threshold))]
-
-    if config.compare_to_champion and champion is not None:
-        champ_run = champion.get("run_id")
-        champ_value = None
-        if champ_run:
-            try:
-                champ_value = extract_metric(client.get_run(champ_run), metric)
-            except MlflowApiError as exc:
-                if exc.error_code != "RESOURCE_DOES_NOT_EXIST" and exc.status != 404:
-                    raise
-                log.warning("champion run %s not found: %s", champ_run, exc)
-        if champ_value is None or math.isnan(champ_value):
-            log.warning(
-                "champion v%d (run %s) has no usable metric %r; comparing to threshold only",
-                champ_v, champ_run, metric,
-            )
-            reasons.append("champion v%d has no %s" % (champ_v, metric))
-        elif not at_least_as_good(value, champ_value, config.direction):
-            log.info(
-                "REJECTED: %s %s champion %s (v%d) (%s)",
-                shown, bad_op, _fmt(champ_value), champ_v, where,
-            )
+    for c in config.conditions:
+        bad = _non_finite(c, values[c.metric])
+        if bad:
+            log.info("REJECTED: %s (%s)", bad, where)
             return EXIT_REJECTED
-        else:
-            reasons.append("%s champion %s (v%d)" % (ok_op, _fmt(champ_value), champ_v))
+    held, failed = _judge(config.conditions, values)
+    if failed:
+        log.info("REJECTED: %s (%s)", "; ".join(failed), where)
+        return EXIT_REJECTED
+
+    # The primary condition's text keeps its historic form: "<metric>=<v> >= threshold <t> and ...".
+    reasons = [held[0].split(" ", 1)[1]]
+    if config.compare_to_champion and champion is not None:
+        reason, rejection = _champion_check(config, client, champion, values[primary.metric])
+        if rejection:
+            log.info("REJECTED: %s (%s)", rejection, where)
+            return EXIT_REJECTED
+        reasons.append(reason)
     elif champion is not None:
         reasons.append("replacing v%d" % champ_v)
 
-    verdict = "%s %s" % (shown, " and ".join(reasons))
+    if config.drift_block is not None:
+        blocked = drift_blocks(config.drift_block, config.timeout)
+        if blocked:
+            log.info("REJECTED: %s; %s is not promoted", blocked, where)
+            return EXIT_REJECTED
+
+    verdict = "; ".join(["%s %s" % (shown, " and ".join(reasons))] + held[1:])
     if dry_run:
         log.info("PROMOTED (dry run, alias not set): %s (%s -> alias '%s')", verdict, where, alias)
         return EXIT_PROMOTED

@@ -10,7 +10,8 @@ MLflow 3.x still serves).
 Standard library only, so it runs in any Python 3.9+ image. Mounted with its modules, flat files
 beside it (python puts this file's directory on sys.path): ``gate_errors`` (exit codes, errors),
 ``gate_config`` (the environment below), ``gate_client`` (MLflow REST client), ``gate_checks`` (the
-candidate, its checks, the promotion); this file is the command line.
+candidate, its checks, the promotion), ``gate_drift`` (the drift check's verdict); this file is the
+command line.
 
 Configuration (environment variables)
 -------------------------------------
@@ -22,11 +23,24 @@ Configuration (environment variables)
 ``MLFLOW_TRACKING_INSECURE_TLS``     Optional ``true``: do not verify TLS certificates.
 ``MLFLOW_TRACKING_SERVER_CERT_PATH`` Optional CA bundle used to verify the server.
 ``GATE_MODEL_NAME``            Required. Registered model name.
-``GATE_METRIC``                Required. Run metric key to judge the candidate by.
-``GATE_DIRECTION``             Required. ``higher_is_better`` (pass when
+``GATE_METRIC``                Run metric key to judge the candidate by (required
+                               unless ``GATE_CONDITIONS`` is set).
+``GATE_DIRECTION``             With GATE_METRIC: ``higher_is_better`` (pass when
                                value >= threshold) or ``lower_is_better`` (pass
                                when value <= threshold).
-``GATE_THRESHOLD``             Required. Float threshold.
+``GATE_THRESHOLD``             With GATE_METRIC: float threshold.
+``GATE_CONDITIONS``            Optional JSON list of more conditions, each
+                               ``{"metric", "direction", "threshold"}``, e.g.
+                               ``[{"metric": "fairness_disparity", "direction":
+                               "lower_is_better", "threshold": 0.1}]``. Every
+                               condition must hold (GATE_METRIC's first; it is the
+                               one compared with the champion).
+``GATE_BLOCK_ON_DRIFT``        ``true``: reject while the drift check's last verdict
+                               for the model is drift (``mlops_drift_detected`` =
+                               1 on the Pushgateway; see gate_drift). Needs
+``GATE_DRIFT_METRICS_URL``     the Pushgateway's base URL,
+``GATE_DRIFT_NAMESPACE``       the model's namespace label, and optionally
+``GATE_DRIFT_MODEL``           its model label (default GATE_MODEL_NAME).
 ``GATE_COMPARE_TO_CHAMPION``   ``true``/``false`` (default ``false``). When true and
                                the alias points at a version, the candidate must
                                also be at least as good as that version's run
@@ -50,10 +64,14 @@ but does not set the alias.
 Exit codes
 ----------
 ``0`` (EXIT_PROMOTED)  promoted, or the candidate already holds the alias.
-``1`` (EXIT_REJECTED)  rejected: worse than the threshold or than the champion.
-``2`` (EXIT_ERROR)     error: bad or missing configuration, MLflow unreachable or
+``1`` (EXIT_REJECTED)  rejected: the version is not ``READY`` (FAILED_REGISTRATION,
+                       PENDING_REGISTRATION), a metric is NaN or infinite, a
+                       condition fails, it is worse than the champion, or drift
+                       is detected for the model.
+``2`` (EXIT_ERROR)     error: bad or missing configuration, MLflow (or, with
+                       GATE_BLOCK_ON_DRIFT, the Pushgateway) unreachable or
                        erroring, no model version found, or the candidate's run
-                       lacks the metric.
+                       lacks a metric.
 
 One line per decision is logged to stderr, e.g.
 ``REJECTED: accuracy=0.85 < threshold 0.9 (model churn v7)``.
