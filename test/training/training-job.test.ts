@@ -562,3 +562,78 @@ describe('TrainingJob: artifact prefix validation', () => {
     expect(() => synthJob({ ...BASE, artifactAccess: 'read', artifactPrefix })).toThrow(/artifactPrefix: got/);
   });
 });
+
+describe('TrainingJob: promotion gate conditions and drift block', () => {
+  const FAIRNESS = { metric: 'fairness_disparity', direction: 'lower_is_better' as const, threshold: 0.1 };
+  const gateEnv = (json: any) => envOf(byName(jobOf(json).spec.template.spec.container, 'promotion-gate'));
+  const withSink = (pushgatewayUrl?: string) => ({ monitoring: { ...recordingSink(), pushgatewayUrl } });
+
+  it('passes extra conditions as GATE_CONDITIONS beside the single-metric shorthand', () => {
+    const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, conditions: [FAIRNESS] } });
+    const env = gateEnv(json);
+    expect(env).toMatchObject({ GATE_METRIC: 'accuracy', GATE_DIRECTION: 'higher_is_better', GATE_THRESHOLD: '0.9', GATE_ALIAS: 'champion' });
+    expect(JSON.parse(env.GATE_CONDITIONS)).toEqual([FAIRNESS]);
+    expect(env.GATE_BLOCK_ON_DRIFT).toBeUndefined();
+  });
+
+  it('conditions alone are enough; the shorthand stays out of the env', () => {
+    const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { conditions: [{ metric: 'auc', direction: 'higher_is_better', threshold: 0.8 }, FAIRNESS] } });
+    const env = gateEnv(json);
+    expect(env.GATE_METRIC).toBeUndefined();
+    expect(JSON.parse(env.GATE_CONDITIONS)).toHaveLength(2);
+  });
+
+  it('rejects an incomplete shorthand, no condition at all, and metric keys MLflow would refuse', () => {
+    expectError({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better' } as any }, 'promotionGate.threshold', /metric, direction and threshold together/);
+    expectError({ ...BASE, model: 'churn', promotionGate: {} as any }, 'promotionGate', /at least one condition/);
+    expectError({ ...BASE, model: 'churn', promotionGate: { conditions: [] } }, 'promotionGate.conditions', /at least one/);
+    expectError({ ...BASE, model: 'churn', promotionGate: { conditions: [{ ...FAIRNESS, metric: '${var.x}' }] } }, 'promotionGate.conditions[0].metric', /MLflow metric key/);
+    expectError({ ...BASE, model: 'churn', promotionGate: { conditions: [{ ...FAIRNESS, threshold: Number.POSITIVE_INFINITY }] } }, 'promotionGate.conditions[0].threshold', /finite/);
+  });
+
+  it('blockOnDrift reads the drift verdict from the platform Pushgateway, with egress to it only', () => {
+    const url = 'http://pushgateway.monitoring.svc.cluster.local:9091';
+    const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, blockOnDrift: true } }, withSink(url));
+    expect(gateEnv(json)).toMatchObject({ GATE_BLOCK_ON_DRIFT: 'true', GATE_DRIFT_METRICS_URL: url, GATE_DRIFT_NAMESPACE: 'mlops', GATE_DRIFT_MODEL: 'churn' });
+    const np = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-pushgateway-egress');
+    expect(np.spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } }, pod_selector: {} }], ports: [{ port: '9091', protocol: 'TCP' }] }]);
+  });
+
+  it('driftModel names the DriftMonitor model when it differs from the registered model', () => {
+    const { json } = synthJob(
+      { ...BASE, promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, modelName: 'Churn-Model', blockOnDrift: true, driftModel: 'churn' } },
+      withSink('http://pushgateway.monitoring.svc.cluster.local:9091'),
+    );
+    expect(gateEnv(json)).toMatchObject({ GATE_MODEL_NAME: 'Churn-Model', GATE_DRIFT_MODEL: 'churn' });
+  });
+
+  it('blockOnDrift needs a platform with a Pushgateway; driftModel needs blockOnDrift', () => {
+    const noGateway = () => synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'a', direction: 'higher_is_better', threshold: 1, blockOnDrift: true } }, withSink(undefined));
+    expect(noGateway).toThrow(ValidationError);
+    expect(noGateway).toThrow(/promotionGate\.blockOnDrift.*Pushgateway/s);
+    expectError({ ...BASE, model: 'churn', promotionGate: { metric: 'a', direction: 'higher_is_better', threshold: 1, driftModel: 'churn' } }, 'promotionGate.driftModel', /blockOnDrift/);
+  });
+
+  itWithTool(requireTool('/usr/bin/python3', ['--version']), 'the gate program reads the synthesized env: conditions, alias and drift block', () => {
+    const url = 'http://pushgateway.monitoring.svc.cluster.local:9091';
+    const { json } = synthJob(
+      { ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, conditions: [FAIRNESS], alias: 'challenger', blockOnDrift: true } },
+      withSink(url),
+    );
+    const env = Object.fromEntries(Object.entries(gateEnv(json)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const code = [
+      'import json, os, sys',
+      `sys.path.insert(0, ${JSON.stringify(join(__dirname, '../../lib/training/scripts'))})`,
+      'import gate_config',
+      'c = gate_config.load_config(os.environ)',
+      'print(json.dumps({"conditions": [list(x) for x in c.conditions], "alias": c.alias, "drift": list(c.drift_block)}))',
+    ].join('\n');
+    const res = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8', env: { ...env, MLFLOW_TRACKING_URI: 'http://mlflow.mlops.svc.cluster.local:5000' } });
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout)).toEqual({
+      conditions: [['accuracy', 'higher_is_better', 0.9], ['fairness_disparity', 'lower_is_better', 0.1]],
+      alias: 'challenger',
+      drift: [url, 'churn', 'mlops'],
+    });
+  });
+});
