@@ -63,12 +63,10 @@ def make_frame(rows, seed, drift):
 
 def parquet_engine():
     """The program's own check, so the bench writes Parquet exactly when the program can read it."""
-    import importlib.util
+    sys.path.insert(0, str(SCRIPT.parent))  # its modules import each other by plain name, as in the pod
+    import drift_read
 
-    spec = importlib.util.spec_from_file_location("drift_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.parquet_engine()
+    return drift_read.parquet_engine()
 
 
 # Runs in a fresh, small interpreter (no numpy/pandas loaded): a child's ru_maxrss also counts the

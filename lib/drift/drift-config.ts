@@ -1,5 +1,5 @@
 import type { IArtifactStore } from '../stores/artifact-store';
-import type { ParsedDriftProps } from './drift-props';
+import { defaultMinRows, type ParsedDriftProps } from './drift-props';
 
 /** What the config needs besides the props. */
 export interface DriftConfigContext {
@@ -33,6 +33,9 @@ export function driftCheckConfig(p: ParsedDriftProps, c: DriftConfigContext): Re
     sampleRows: p.sampleRows,
     seed: p.seed,
     bins: p.bins,
+    minRows: p.minRows ?? defaultMinRows(p.bins, p.psiThreshold),
+    missingShareThreshold: p.missingShareThreshold,
+    newCategoryShareThreshold: p.newCategoryShareThreshold,
     reportUri: c.reportUri,
     ...(c.pushgatewayUrl ? { pushgatewayUrl: c.pushgatewayUrl, namespace: c.namespace } : {}),
     // The Role and the CronJob live in the pod's namespace, which the program reads from the token mount.

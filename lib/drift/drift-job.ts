@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
-import { readScript } from '../core/assets';
+import { programFiles } from '../core/assets';
 import { buildPodSpec, type EnvVar } from '../core/workload';
 import type { DriftArtifactAccess } from './artifact-access';
 import type { ParsedDriftProps } from './drift-props';
@@ -9,10 +9,13 @@ import type { ParsedDriftProps } from './drift-props';
 const CONTAINER = 'drift-check';
 const PROGRAM_DIR = '/opt/mlops/drift';
 const CONFIG_DIR = '/etc/mlops/drift';
-/** Exit codes of drift_check.py that a retry cannot fix, or that a retry would count twice (7: the run was recorded). */
-const NO_RETRY_EXIT_CODES = [1, 2, 3, 4, 5, 7];
+/**
+ * Exit codes of drift_check.py that a retry cannot fix, or that a retry would count twice (7: the run was
+ * recorded). 10 (insufficient data) is both: a retry reads the same too-small window, and its report is written.
+ */
+const NO_RETRY_EXIT_CODES = [1, 2, 3, 4, 5, 7, 10];
 
-/** The ConfigMaps the check mounts: the program shipped in the package and its config. */
+/** The ConfigMaps the check mounts: the program (drift_check.py and its drift_*.py modules) shipped in the package, and its config. */
 export interface DriftCheckFiles {
   readonly program: ConfigMapV1;
   readonly config: ConfigMapV1;
@@ -22,7 +25,7 @@ export interface DriftCheckFiles {
 export function driftCheckFiles(scope: Construct, name: string, namespace: string, labels: Record<string, string>, config: Record<string, unknown>): DriftCheckFiles {
   const program = new ConfigMapV1(scope, 'Program', {
     metadata: { name: `${name}-program`, namespace, labels },
-    data: { 'drift_check.py': readScript('drift', 'drift_check.py') },
+    data: programFiles('drift', 'drift_check.py'),
   });
   const configMap = new ConfigMapV1(scope, 'Config', {
     metadata: { name: `${name}-config`, namespace, labels },

@@ -122,6 +122,27 @@ export interface DriftMonitorProps {
    */
   readonly bins?: number;
   /**
+   * Fewest rows each side needs for a verdict. With fewer the run reports "insufficient data" (exit 10,
+   * `mlops_drift_insufficient_data` 1): neither drift nor no drift, and it does not count toward retraining.
+   * The default keeps PSI's small-sample bias, about (bins − 1)/n, at a third of `psiThreshold`, so
+   * unchanged data crosses the threshold in about 0.3 % of a feature's checks. At most `sampleRows`.
+   * @default - 3 × (bins − 1) / psiThreshold, rounded up (270 with the defaults)
+   */
+  readonly minRows?: number;
+  /**
+   * A feature also drifts when its share of missing values in the current window exceeds the reference's
+   * by at least this much (pushed as `mlops_drift_feature_missing_share`).
+   * @default 0.1
+   */
+  readonly missingShareThreshold?: number;
+  /**
+   * A categorical feature also drifts when this share of its current values is categories never seen in
+   * the reference sample (pushed as `mlops_drift_feature_new_category_share`); PSI alone misses a new
+   * category below about 2 %.
+   * @default 0.01
+   */
+  readonly newCategoryShareThreshold?: number;
+  /**
    * Where reports and the run state go in the artifact store (the only prefix the check may write).
    * @default 'drift/<model>/'
    */

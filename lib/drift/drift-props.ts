@@ -55,6 +55,9 @@ export const driftMonitorSchema = z.strictObject({
   sampleRows: positiveInt.default(5000),
   seed: nonNegativeInt.default(42),
   bins: z.number().int({ message: 'must be a whole number' }).min(2, { message: 'must be at least 2' }).max(1000, { message: 'must be at most 1000' }).default(10),
+  minRows: positiveInt.optional(),
+  missingShareThreshold: share('open', 'closed', 'must be a share greater than 0 and at most 1, e.g. 0.1').default(0.1),
+  newCategoryShareThreshold: share('open', 'closed', 'must be a share greater than 0 and at most 1, e.g. 0.01').default(0.01),
   reportPrefix: z
     .string()
     .refine((v) => /^[^/]/.test(v) && v.endsWith('/') && !v.split('/').includes('..') && !/[*?]/.test(v), {
@@ -91,8 +94,21 @@ export interface CheckedDriftProps {
   readonly retrainCronJob?: string;
 }
 
+/**
+ * Fewest rows a side needs for a verdict unless `minRows` is given: PSI's small-sample bias, about
+ * (bins − 1)/n, is then a third of the threshold. drift_config.py derives the same number.
+ */
+export function defaultMinRows(bins: number, psiThreshold: number): number {
+  return Math.ceil(Number(((3 * (bins - 1)) / psiThreshold).toFixed(6)));
+}
+
 /** Checks what the schema cannot: unique features, `current` against `format`, data file types, the retrain target. */
 export function checkDriftProps(p: ParsedDriftProps, path: string): CheckedDriftProps {
+  const minRows = p.minRows ?? defaultMinRows(p.bins, p.psiThreshold);
+  if (minRows > p.sampleRows) {
+    const what = p.minRows === undefined ? `the default minRows ${minRows} (3 × (bins − 1) / psiThreshold)` : `${minRows}`;
+    fail(path, 'minRows', `got ${what}; must be at most sampleRows (${p.sampleRows}), as a window is judged on at most sampleRows rows: raise sampleRows or lower minRows`);
+  }
   const names = new Set<string>();
   p.features.forEach((f, i) => {
     if (names.has(f.name)) fail(path, `features[${i}].name`, `got ${JSON.stringify(f.name)} twice; each feature column may be listed once`);

@@ -8,18 +8,18 @@ import { fail } from '../core/errors';
 import { cronPeriodSeconds } from '../core/validators';
 import { selectorLabels, standardLabels } from '../core/labels';
 import type { PodSpec, ResourceOptions, SecurityOptions, Toleration } from '../core/workload';
-import type { EgressTarget } from '../core/network';
+import { urlPort, type EgressTarget } from '../core/network';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { workerNetwork } from './distributed';
-import { promotionGateScript, type PromotionGateOptions } from './promotion-gate';
+import { promotionGateScript, type GateDriftSource, type PromotionGateOptions } from './promotion-gate';
 import { checkTrainingProps, trainingJobSchema } from './training-props';
 import { trainingRun } from './training-run';
 import { trainingPodSpec } from './training-steps';
 
-export type { PromotionGateOptions } from './promotion-gate';
+export type { GateCondition, PromotionGateOptions } from './promotion-gate';
 
 /** A step that checks the input data before training (e.g. a Great Expectations checkpoint); a non-zero exit fails the run. */
 export interface DataValidationOptions {
@@ -260,7 +260,8 @@ export class TrainingJob extends Construct {
         : store.bind({ identity: this.identity, access, grantId: 'TrainingArtifacts', prefix: p.artifactPrefix });
     const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels };
 
-    const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(this, p.name, ns, labels), modelName: gateModel! };
+    const drift = p.promotionGate?.blockOnDrift ? gateDriftSource(platform, p.promotionGate.driftModel ?? p.model ?? gateModel!, this.node.path) : undefined;
+    const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(this, p.name, ns, labels), modelName: gateModel!, drift };
     this.gateScript = gate?.script;
     this.podSpec = trainingPodSpec({
       props: p, platform, artifacts, gate, workersServiceName,
@@ -281,6 +282,8 @@ export class TrainingJob extends Construct {
       ...(access === 'none' ? [] : store.egress),
       ...(platform.cloudIdentity?.credentialEgress ?? []),
       ...(p.extraEgress as EgressTarget[]),
+      // The gate reads the drift verdict from the Pushgateway.
+      ...(drift ? [{ name: 'pushgateway', to: [{ namespace: platform.monitoring!.prometheusNamespace }], ports: [{ port: urlPort(drift.metricsUrl) }] }] : []),
     ];
     const names = egress.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -298,4 +301,13 @@ export class TrainingJob extends Construct {
       severity: p.alertSeverity,
     });
   }
+}
+
+/** The Pushgateway the gate reads `mlops_drift_detected` from; blockOnDrift needs one. */
+function gateDriftSource(platform: IMlopsPlatform, model: string, path: string): GateDriftSource {
+  const metricsUrl = platform.monitoring?.pushgatewayUrl;
+  if (!metricsUrl) {
+    fail(path, 'promotionGate.blockOnDrift', 'needs a platform whose monitoring has a Pushgateway (the drift checks push their verdicts there); the platform has none');
+  }
+  return { metricsUrl, namespace: platform.namespace.literalName, model };
 }

@@ -4,7 +4,7 @@ import { cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefi
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { DISTRIBUTED_ENV_NAMES } from './distributed';
-import { promotionGateSchema } from './promotion-gate';
+import { checkPromotionGate, promotionGateSchema } from './promotion-gate';
 import type { TrainingJobProps } from './training-job';
 
 /*
@@ -79,6 +79,7 @@ export function checkTrainingProps(p: ParsedTrainingProps, props: TrainingJobPro
     if (props[k] !== undefined && !p.schedule) fail(path, k, `got ${props[k]}; ${k} applies to a schedule only`);
   }
   if (props.masterPort !== undefined && p.workers === 1) fail(path, 'masterPort', 'applies to distributed runs only (workers > 1)');
+  if (p.promotionGate) checkPromotionGate(p.promotionGate, path);
   const gateModel = p.promotionGate ? (p.promotionGate.modelName ?? p.model) : undefined;
   if (p.promotionGate && !gateModel) {
     fail(path, 'promotionGate.modelName', 'nothing given; name the registered model to promote with promotionGate.modelName or the model prop');

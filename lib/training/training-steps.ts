@@ -3,7 +3,7 @@ import { buildPodSpec, envFromSecret, type ContainerOptions, type EnvVar, type P
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { distributedEnv, rankZeroOnly } from './distributed';
-import { GATE_SCRIPT_DIR, promotionGateCommand, promotionGateEnv, RUN_DIR, RUN_ID_FILE, type ParsedPromotionGate } from './promotion-gate';
+import { GATE_SCRIPT_DIR, promotionGateCommand, promotionGateEnv, RUN_DIR, RUN_ID_FILE, type GateDriftSource, type ParsedPromotionGate } from './promotion-gate';
 import type { ParsedTrainingProps } from './training-props';
 
 /** Container names of the steps (the pod failure policy names them). */
@@ -22,7 +22,7 @@ export interface TrainingPodOptions {
   /** Headless Service of a distributed run, the pods' subdomain. */
   readonly workersServiceName: string;
   /** The promotion gate, its script and the registered model it judges. */
-  readonly gate?: { readonly options: ParsedPromotionGate; readonly script: ConfigMapV1; readonly modelName: string };
+  readonly gate?: { readonly options: ParsedPromotionGate; readonly script: ConfigMapV1; readonly modelName: string; readonly drift?: GateDriftSource };
 }
 
 /**
@@ -93,7 +93,7 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
       name: STEP.gate,
       image: g.image ?? p.image,
       command: onRankZero(promotionGateCommand(g)),
-      env: [...baseEnv, ...promotionGateEnv(g, o.gate.modelName)],
+      env: [...baseEnv, ...promotionGateEnv(g, o.gate.modelName, o.gate.drift)],
       resources: g.resources,
       volumeMounts: [{ name: 'gate-script', mountPath: GATE_SCRIPT_DIR, readOnly: true }],
       writablePaths,

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { DriftWatch } from '../../lib/core/observability';
 import { ALERTS, buildRuleGroups, renderRuleFile } from '../../lib/monitoring/alert-rules';
 import { requirePython, requireTool, itWithTool, type ToolCheck } from '../support/tools';
-import { SCRIPT, synthDrift } from './support';
+import { synthDrift, writeProgram } from './support';
 
 /**
- * End to end on loopback with the real servers from Debian: the drift program
+ * End to end on loopback with the real servers from Debian: the drift program,
+ * as its synthesized ConfigMap mounts it (the files in a directory of their own),
  * runs on generated data with the config the DriftMonitor synthesizes, pushes
  * to a real prometheus-pushgateway, and the drift alert rule generated for the
  * monitor's registration fires (or not) under `promtool test rules`, fed the
@@ -84,11 +85,11 @@ frame(3000, 3, False).to_csv(f"{d}/stable.csv", index=False)
 }
 
 /** Runs the program with the monitor's synthesized config, pointed at local files and the loopback gateway. */
-function runCheck(config: Record<string, unknown>, current: string, gatewayUrl: string, run: string): { code: number | null; out: string } {
+function runCheck(program: string, config: Record<string, unknown>, current: string, gatewayUrl: string, run: string): { code: number | null; out: string } {
   const cfg = { ...config, reference: join(dir, 'reference.csv'), current: join(dir, current), reportUri: join(dir, run) + '/', pushgatewayUrl: gatewayUrl };
   const path = join(dir, `${run}.json`);
   writeFileSync(path, JSON.stringify(cfg));
-  const res = spawnSync(PYTHON, [SCRIPT, '--config', path], { encoding: 'utf8', timeout: 120_000 });
+  const res = spawnSync(PYTHON, [program, '--config', path], { encoding: 'utf8', timeout: 120_000 });
   return { code: res.status, out: `${res.stdout}${res.stderr}` };
 }
 
@@ -112,7 +113,8 @@ async function pushedSeries(gatewayUrl: string, hours: number): Promise<{ series
 }
 
 describe('drift check -> Pushgateway -> generated alert rule (promtool)', () => {
-  const { monitor, sink } = synthDrift();
+  const { monitor, sink, json } = synthDrift();
+  const program = writeProgram(json, join(dir, 'program'));
   const watch = sink!.drift[0] as DriftWatch;
   const sustainedHours = watch.sustainedForSeconds / 3600;
   const rule = buildRuleGroups([watch])[0]!.rules.find((r) => r.alert === ALERTS.driftDetected)!;
@@ -150,7 +152,7 @@ describe('drift check -> Pushgateway -> generated alert rule (promtool)', () => 
   itWithTool(all, 'drifted data: the program pushes, and the sustained drift alert fires', async () => {
     expect(rule.annotations.description).not.toContain('{{'); // expected annotations are the rule's own text
     writeData();
-    const check = runCheck(monitor.config, 'drifted.csv', await gatewayUrl(), 'drifted');
+    const check = runCheck(program, monitor.config, 'drifted.csv', await gatewayUrl(), 'drifted');
     expect(check.code, check.out).toBe(0);
     expect(check.out).toContain('DRIFT detected');
     const series = await pushedSeries(url, sustainedHours + 2);
@@ -167,7 +169,7 @@ describe('drift check -> Pushgateway -> generated alert rule (promtool)', () => 
   }, 120_000);
 
   itWithTool(all, 'stable data: the push replaces the verdict, and the alert stays silent', async () => {
-    const check = runCheck(monitor.config, 'stable.csv', await gatewayUrl(), 'stable');
+    const check = runCheck(program, monitor.config, 'stable.csv', await gatewayUrl(), 'stable');
     expect(check.code, check.out).toBe(0);
     expect(check.out).toContain('no drift');
     const series = await pushedSeries(url, sustainedHours + 2);

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { MlopsNamespace } from '../../lib/cluster/mlops-namespace';
@@ -12,7 +13,7 @@ import type { DriftWatch } from '../../lib/core/observability';
 import type { IMlopsPlatform } from '../../lib/platform/platform-context';
 import { resourcesOf, resourceNamed, synthStack, type SynthesizedJson } from '../../lib/testing';
 import { requirePython, itWithTool } from '../support/tools';
-import { CHURN, RecordingSink, SCRIPT, synthDrift, validatedByProgram, type MonitorProps } from './support';
+import { CHURN, programFileNames, RecordingSink, SCRIPTS, synthDrift, validatedByProgram, type MonitorProps } from './support';
 import { addClusterProviders } from '../support/providers';
 
 const cronJobOf = (json: SynthesizedJson) => resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift');
@@ -43,7 +44,8 @@ describe('DriftMonitor CronJob', () => {
   it('does not retry failures a retry cannot fix or would count twice, and ignores evictions', () => {
     expect(cron.spec.job_template.spec.pod_failure_policy.rule).toEqual([
       { action: 'Ignore', on_pod_condition: [{ type: 'DisruptionTarget', status: 'True' }] },
-      { action: 'FailJob', on_exit_codes: { container_name: 'drift-check', operator: 'In', values: [1, 2, 3, 4, 5, 7] } },
+      // 10 (insufficient data) too: a retry reads the same window, and must not count the run twice.
+      { action: 'FailJob', on_exit_codes: { container_name: 'drift-check', operator: 'In', values: [1, 2, 3, 4, 5, 7, 10] } },
     ]);
   });
 
@@ -82,10 +84,13 @@ describe('DriftMonitor CronJob', () => {
     ]));
   });
 
-  it('the program ConfigMap holds exactly the tested file from lib/', () => {
+  it('the program ConfigMap holds exactly the tested files from lib/: drift_check.py and every drift_*.py module', () => {
     const program = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-drift-program');
-    expect(Object.keys(program.data)).toEqual(['drift_check.py']);
-    expect(program.data['drift_check.py']).toBe(readFileSync(SCRIPT, 'utf8'));
+    const names = programFileNames();
+    expect(names).toContain('drift_check.py');
+    expect(names).toContain('drift_stats.py');
+    expect(Object.keys(program.data)).toEqual(names);
+    for (const name of names) expect(program.data[name]).toBe(readFileSync(join(SCRIPTS, name), 'utf8'));
     const volume = pod.volume.find((v: any) => v.name === 'program');
     expect(volume.config_map.name).toContain('ChurnDrift_Program');
   });
@@ -106,6 +111,9 @@ describe('DriftMonitor CronJob', () => {
       sampleRows: 5000,
       seed: 42,
       bins: 10,
+      minRows: 270,
+      missingShareThreshold: 0.1,
+      newCategoryShareThreshold: 0.01,
       reportUri: '/mnt/artifacts/drift/churn/',
       pushgatewayUrl: 'http://pushgateway.monitoring.svc.cluster.local:9091',
       namespace: 'mlops',
@@ -116,6 +124,21 @@ describe('DriftMonitor CronJob', () => {
   itWithTool(requirePython('numpy', 'pandas'), 'the program accepts the synthesized config.json', () => {
     for (const built of [json, synthDrift(RETRAIN).json]) {
       expect(validatedByProgram(configOf(built), 'cfg["reportUri"]')).toBe('/mnt/artifacts/drift/churn/');
+    }
+  });
+
+  it('minRows defaults to 3 (bins - 1) / psiThreshold, as the program derives it; given values pass through', () => {
+    expect(configOf(synthDrift({ bins: 5, psiThreshold: 0.2 }).json).minRows).toBe(60);
+    expect(configOf(synthDrift({ bins: 20, psiThreshold: 0.25 }).json).minRows).toBe(228);
+    const given = configOf(synthDrift({ minRows: 1000, missingShareThreshold: 0.3, newCategoryShareThreshold: 0.05 }).json);
+    expect(given).toMatchObject({ minRows: 1000, missingShareThreshold: 0.3, newCategoryShareThreshold: 0.05 });
+  });
+
+  itWithTool(requirePython('numpy', 'pandas'), 'the default minRows is the one the program derives from bins and psiThreshold', () => {
+    for (const props of [{}, { bins: 5, psiThreshold: 0.2 }, { bins: 20, psiThreshold: 0.25 }, { bins: 7, psiThreshold: 0.3 }]) {
+      const config = configOf(synthDrift(props).json);
+      const { minRows, ...rest } = config;
+      expect(validatedByProgram(rest, 'cfg["minRows"]')).toBe(minRows);
     }
   });
 
@@ -318,7 +341,7 @@ describe('DriftMonitor on inference logs', () => {
 
   itWithTool(requirePython('numpy', 'pandas'), 'the program accepts the synthesized config.json', () => {
     for (const [props, windowDays] of [[LOGS, 3], [{ current: 'inference-logs/churn/' }, 7]] as const) {
-      const out = validatedByProgram(configOf(synthDrift(props).json), '{"formats": dc.side_formats(cfg), "windowDays": cfg["windowDays"]}');
+      const out = validatedByProgram(configOf(synthDrift(props).json), '{"formats": drift_read.side_formats(cfg), "windowDays": cfg["windowDays"]}');
       expect(out).toEqual({ formats: ['parquet', 'inference-log'], windowDays });
     }
   });
@@ -354,6 +377,14 @@ describe('DriftMonitor validation', () => {
     [{ driftShareThreshold: 1.01 }, 'driftShareThreshold'],
     [{ sampleRows: 0 }, 'sampleRows'],
     [{ bins: 1 }, 'bins'],
+    [{ minRows: 0 }, 'minRows'],
+    [{ minRows: 2.5 }, 'minRows'],
+    [{ minRows: 6000 }, 'minRows'],
+    [{ minRows: 300, sampleRows: 200 }, 'minRows'],
+    [{ missingShareThreshold: 0 }, 'missingShareThreshold'],
+    [{ missingShareThreshold: 1.2 }, 'missingShareThreshold'],
+    [{ newCategoryShareThreshold: Number.NaN }, 'newCategoryShareThreshold'],
+    [{ newCategoryShareThreshold: -0.01 }, 'newCategoryShareThreshold'],
   ])('bad threshold %j names the prop', (props, propPath) => {
     expectRejected(props, propPath, /got /);
   });

@@ -1,13 +1,32 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TerraformStack } from '../../lib/core/cdktf';
 import type { IMonitoringSink, WatchTarget } from '../../lib/core/observability';
 import { MlopsPlatform } from '../../lib/platform/mlops-platform';
 import { DriftMonitor, type DriftMonitorProps } from '../../lib/drift/drift-monitor';
-import { synthStack } from '../../lib/testing';
+import { resourceNamed, synthStack, type SynthesizedJson } from '../../lib/testing';
 
 export const ROOT = join(__dirname, '..', '..');
-export const SCRIPT = join(ROOT, 'lib', 'drift', 'scripts', 'drift_check.py');
+export const SCRIPTS = join(ROOT, 'lib', 'drift', 'scripts');
+export const SCRIPT = join(SCRIPTS, 'drift_check.py');
+
+/** The program's files in lib/: drift_check.py and its drift_*.py modules. */
+export function programFileNames(): string[] {
+  return readdirSync(SCRIPTS).filter((name) => /^drift_\w+\.py$/.test(name)).sort();
+}
+
+/**
+ * Writes the synthesized program ConfigMap's files into `dir`, as the pod's
+ * volume mount does, and returns the entry file's path there.
+ */
+export function writeProgram(json: SynthesizedJson, dir: string, configMapName = 'churn-drift-program'): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(resourceNamed(json, 'kubernetes_config_map_v1', configMapName).data as Record<string, string>)) {
+    writeFileSync(join(dir, name), text);
+  }
+  return join(dir, 'drift_check.py');
+}
 export const PUSHGATEWAY_URL = 'http://pushgateway.monitoring.svc.cluster.local:9091';
 
 /** Records registrations, as Monitoring would. */
@@ -53,14 +72,15 @@ export function synthDrift(props: Partial<MonitorProps> = {}, sink: RecordingSin
 
 /**
  * Runs the program's own config validation on a synthesized config.json and
- * returns what `expression` (Python, over the validated `cfg` and the module `dc`) evaluates to.
+ * returns what `expression` (Python, over the validated `cfg` and the modules
+ * `drift_config` and `drift_read`) evaluates to.
  */
 export function validatedByProgram(config: unknown, expression: string): any {
   const code = [
-    'import importlib.util, json, sys',
-    `spec = importlib.util.spec_from_file_location("dc", ${JSON.stringify(SCRIPT)})`,
-    'dc = importlib.util.module_from_spec(spec); spec.loader.exec_module(dc)',
-    'cfg = dc.validate_config(json.loads(sys.stdin.read()))',
+    'import json, sys',
+    `sys.path.insert(0, ${JSON.stringify(SCRIPTS)})`,
+    'import drift_config, drift_read',
+    'cfg = drift_config.validate_config(json.loads(sys.stdin.read()))',
     `print(json.dumps(${expression}))`,
   ].join('\n');
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(config), encoding: 'utf8' }));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,8 +69,14 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/dist/testing/index.d.ts');
-    expect(files).toContain('package/dist/training/scripts/promotion_gate.py');
-    expect(files).toContain('package/dist/drift/scripts/drift_check.py');
+    // Every program file, the modules beside each entry file included.
+    for (const area of ['training', 'drift', 'serving', 'tracking']) {
+      for (const name of readdirSync(join(root, 'lib', area, 'scripts')).filter((n) => n.endsWith('.py'))) {
+        expect(files).toContain(`package/dist/${area}/scripts/${name}`);
+      }
+    }
+    expect(files).toContain('package/dist/training/scripts/gate_checks.py');
+    expect(files).toContain('package/dist/drift/scripts/drift_stats.py');
     expect(files).toContain('package/dist/serving/charts/model-route/Chart.yaml');
     expect(files.filter((f) => /\.test\.|^package\/(lib|test|examples)\//.test(f))).toEqual([]);
   });

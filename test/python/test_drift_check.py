@@ -1,4 +1,4 @@
-"""Tests for lib/drift/scripts/drift_check.py.
+"""Tests for lib/drift/scripts/drift_check.py and its drift_*.py modules.
 
 Run: cd /work/main && /usr/bin/python3 -m pytest test/python/test_drift_check.py -q
 
@@ -7,10 +7,10 @@ the reason locally and FAIL when CI=true, so CI cannot silently pass without the
 """
 
 import datetime
-import importlib.util
 import io
 import json
 import math
+import re
 import os
 import shutil
 import socket
@@ -28,11 +28,20 @@ import pytest
 from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "lib" / "drift" / "scripts" / "drift_check.py"
+SCRIPTS = ROOT / "lib" / "drift" / "scripts"
+SCRIPT = SCRIPTS / "drift_check.py"
 
-_spec = importlib.util.spec_from_file_location("drift_check", SCRIPT)
-dc = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(dc)
+# The modules import each other by plain name, as they do in the pod (python puts the script's directory on sys.path).
+sys.path.insert(0, str(SCRIPTS))
+import drift_check  # noqa: E402
+import drift_config  # noqa: E402
+import drift_errors  # noqa: E402
+import drift_logs  # noqa: E402
+import drift_metrics  # noqa: E402
+import drift_read  # noqa: E402
+import drift_retrain  # noqa: E402
+import drift_stats  # noqa: E402
+import drift_storage  # noqa: E402
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -81,7 +90,7 @@ def write_config(tmp_path, **overrides):
 
 
 def run_main(tmp_path, capsys=None, **overrides):
-    code = dc.main(["--config", write_config(tmp_path, **overrides)])
+    code = drift_check.main(["--config", write_config(tmp_path, **overrides)])
     out = capsys.readouterr() if capsys else None
     return code, out
 
@@ -108,7 +117,8 @@ def start_server(recorder):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             recorder.requests.append((self.command, self.path, dict(self.headers), body))
-            status, payload = recorder.responses.get((self.command, self.path), (200, b""))
+            entry = recorder.responses.get((self.command, self.path), (200, b""))
+            status, payload = entry() if callable(entry) else entry
             if callable(payload):
                 payload = payload(body)
             if not isinstance(payload, bytes):
@@ -162,7 +172,7 @@ def drifted_data(tmp_path):
 def test_psi_matches_direct_formula_on_small_example():
     ref = np.arange(1, 11, dtype=float)  # quantile edges for 5 bins: 2.8, 4.6, 6.4, 8.2
     cur = np.array([1, 1, 1, 1, 2, 3, 5, 7, 9, 10], dtype=float)
-    psi, edges, rc, cc = dc.numeric_psi(ref, cur, bins=5, epsilon=1e-4)
+    psi, edges, rc, cc = drift_stats.numeric_psi(ref, cur, bins=5, epsilon=1e-4)
     assert np.allclose(edges, [2.8, 4.6, 6.4, 8.2])
     assert rc.tolist() == [2, 2, 2, 2, 2] and cc.tolist() == [5, 1, 1, 1, 2]
     r, c = [0.2] * 5, [0.5, 0.1, 0.1, 0.1, 0.2]
@@ -172,18 +182,18 @@ def test_psi_matches_direct_formula_on_small_example():
 
 
 def test_psi_epsilon_floor_for_empty_bin():
-    psi = dc.psi_from_counts([5, 5, 0], [4, 4, 2], 1e-4)
+    psi = drift_stats.psi_from_counts([5, 5, 0], [4, 4, 2], 1e-4)
     expected = 2 * (0.4 - 0.5) * math.log(0.4 / 0.5) + (0.2 - 1e-4) * math.log(0.2 / 1e-4)
     assert psi == pytest.approx(expected, rel=1e-12)
-    assert dc.psi_from_counts([3, 7], [30, 70], 1e-4) == pytest.approx(0.0, abs=1e-15)
+    assert drift_stats.psi_from_counts([3, 7], [30, 70], 1e-4) == pytest.approx(0.0, abs=1e-15)
 
 
 def test_bins_are_deduplicated_for_discrete_reference():
     ref = np.array([0] * 80 + [1] * 15 + [2] * 5, dtype=float)
-    edges = dc.numeric_bin_edges(ref, 10)
+    edges = drift_stats.numeric_bin_edges(ref, 10)
     # quantiles 0.1..0.9 are 0 (x8), 0.2 (interpolated at 0.8) and 1.0 -> 3 distinct edges, 4 bins
     assert np.allclose(edges, [0.0, 0.2, 1.0]) and np.all(np.diff(edges) > 0)
-    psi, _, rc, cc = dc.numeric_psi(ref, ref, 10, 1e-4)
+    psi, _, rc, cc = drift_stats.numeric_psi(ref, ref, 10, 1e-4)
     assert psi == 0.0 and rc.sum() == 100
 
 
@@ -194,32 +204,32 @@ def test_ks_matches_scipy(n, m, shift, ties):
     if ties:
         a, b = np.round(a * 3), np.round(b * 3)
     ref = stats.ks_2samp(a, b)
-    d, p, method = dc.ks_2samp(a, b)
+    d, p, method = drift_stats.ks_2samp(a, b)
     assert (d, p) == (pytest.approx(ref.statistic, abs=1e-12), pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300))
     assert "scipy" in method
     # independent numpy statistic is exact; the fallback p-value is asymptotic
-    assert dc.ks_statistic(a, b) == pytest.approx(ref.statistic, abs=1e-12)
-    d_fb, p_fb = dc.ks_2samp_fallback(a, b)
+    assert drift_stats.ks_statistic(a, b) == pytest.approx(ref.statistic, abs=1e-12)
+    d_fb, p_fb = drift_stats.ks_2samp_fallback(a, b)
     assert d_fb == pytest.approx(ref.statistic, abs=1e-12)
     assert abs(p_fb - ref.pvalue) < 0.03
 
 
 def test_chi2_matches_scipy_and_fallback(monkeypatch):
     table = np.array([[120, 340, 500, 40], [100, 360, 470, 70]])
-    chi2, p, dof, _ = dc.chi2_contingency(table)
+    chi2, p, dof, _ = drift_stats.chi2_contingency(table)
     ref = stats.chi2_contingency(table, correction=False)
     assert chi2 == pytest.approx(ref[0], rel=1e-12) and p == pytest.approx(ref[1], rel=1e-9) and dof == ref[2] == 3
-    monkeypatch.setattr(dc, "_scipy_stats", None)
-    chi2_fb, p_fb, dof_fb, method = dc.chi2_contingency(table)
+    monkeypatch.setattr(drift_stats, "_scipy_stats", None)
+    chi2_fb, p_fb, dof_fb, method = drift_stats.chi2_contingency(table)
     assert "fallback" in method
     assert chi2_fb == pytest.approx(ref[0], rel=1e-12) and p_fb == pytest.approx(ref[1], rel=1e-7) and dof_fb == 3
     # also a tiny p-value (continued-fraction branch) and a large one (series branch)
     for t in (np.array([[500, 500], [300, 700]]), np.array([[50, 52, 49], [51, 50, 48]])):
-        assert dc.chi2_contingency(t)[1] == pytest.approx(stats.chi2_contingency(t, correction=False)[1], rel=1e-6)
+        assert drift_stats.chi2_contingency(t)[1] == pytest.approx(stats.chi2_contingency(t, correction=False)[1], rel=1e-6)
 
 
 def test_fallback_stats_are_reported(same_data, monkeypatch):
-    monkeypatch.setattr(dc, "_scipy_stats", None)
+    monkeypatch.setattr(drift_stats, "_scipy_stats", None)
     code, _ = run_main(same_data)
     rep = latest_report(same_data)
     assert code == 0 and rep["statsBackend"].startswith("numpy fallback")
@@ -250,13 +260,13 @@ NULL_FEATURES = [{"name": "x", "type": "numeric"}, {"name": "skewed", "type": "n
 
 
 def test_same_distribution_false_alarm_rate_is_low():
-    cfg = dc.validate_config({"model": "m", "reference": "r.csv", "current": "c.csv", "features": NULL_FEATURES})
+    cfg = drift_config.validate_config({"model": "m", "reference": "r.csv", "current": "c.csv", "features": NULL_FEATURES})
     feature_alarms = dataset_alarms = 0
     max_psi = 0.0
     seeds = range(200)
     for seed in seeds:
         ref, cur = _null_pair(seed)  # 5000 rows per side = the default sampleRows
-        res = dc.compare(ref, cur, cfg)
+        res = drift_stats.compare(ref, cur, cfg)
         feature_alarms += len(res["driftedFeatures"])
         dataset_alarms += res["datasetDrift"]
         max_psi = max(max_psi, max(f["psi"] for f in res["features"]))
@@ -271,15 +281,15 @@ def test_same_distribution_false_alarm_rate_is_low():
 def test_p_value_alone_would_false_alarm_which_is_why_effect_size_is_required():
     # Documents the decision rule: KS p < 0.05 on its own alarms ~5% of the time under no drift
     # (observed 7 of 100 seeds); the KS D >= 0.1 effect-size floor brings that to 0.
-    cfg = dc.validate_config({"model": "m", "reference": "r.csv", "current": "c.csv", "features": NULL_FEATURES[:1],
+    cfg = drift_config.validate_config({"model": "m", "reference": "r.csv", "current": "c.csv", "features": NULL_FEATURES[:1],
                               "ksStatistic": 0.0})
-    alarms = sum(dc.compare(*_null_pair(seed, 2000), cfg)["datasetDrift"] for seed in range(100))
+    alarms = sum(drift_stats.compare(*_null_pair(seed, 2000), cfg)["datasetDrift"] for seed in range(100))
     assert 1 <= alarms <= 12
 
 
 def _detect(ref, cur, features):
-    cfg = dc.validate_config({"model": "m", "reference": "r.csv", "current": "c.csv", "features": features})
-    return {f["name"]: f for f in dc.compare(ref, cur, cfg)["features"]}
+    cfg = drift_config.validate_config({"model": "m", "reference": "r.csv", "current": "c.csv", "features": features})
+    return {f["name"]: f for f in drift_stats.compare(ref, cur, cfg)["features"]}
 
 
 def test_shifted_mean_is_detected():
@@ -302,7 +312,7 @@ def test_new_category_is_detected():
     cur = pd.DataFrame({"c": rng.choice(["a", "b", "c", "NEW"], 5000, p=[0.32, 0.32, 0.31, 0.05])})
     res = _detect(ref, cur, [{"name": "c", "type": "categorical"}])["c"]
     assert res["drifted"] and "psi" in res["driftedBy"]
-    assert res["newCategories"][0]["value"] == "NEW" and dc.UNSEEN_BUCKET in res["categories"]
+    assert res["newCategories"][0]["value"] == "NEW" and drift_stats.UNSEEN_BUCKET in res["categories"]
 
 
 def test_end_to_end_csv_detects_drifted_features_only(drifted_data, capsys):
@@ -313,7 +323,7 @@ def test_end_to_end_csv_detects_drifted_features_only(drifted_data, capsys):
     assert drifted == {"age": True, "income": False, "country": True}
     assert rep["datasetDrift"] is True and rep["driftShare"] == pytest.approx(2 / 3)
     assert "DRIFT detected" in out.out and "age, country" in out.out
-    assert rep["thresholds"]["psiThreshold"] == 0.1 and rep["decisionRule"] == dc.DECISION_RULE
+    assert rep["thresholds"]["psiThreshold"] == 0.1 and rep["decisionRule"] == drift_stats.DECISION_RULE
     stamped = [p for p in os.listdir(drifted_data) if p.startswith("drift-report-2")]
     assert len(stamped) == 1 and json.loads((drifted_data / stamped[0]).read_text()) == rep
 
@@ -358,7 +368,7 @@ def test_sample_is_independent_of_chunk_size_and_uniform(tmp_path):
     feats = [{"name": "v", "type": "numeric"}, {"name": "c", "type": "categorical"}]
 
     def sample(chunk):
-        s, total = dc.load_sample(str(tmp_path / "d.csv"), "auto", feats, 1000, np.random.default_rng(5), "reference", chunk_rows=chunk)
+        s, total = drift_read.load_sample(str(tmp_path / "d.csv"), "auto", feats, 1000, np.random.default_rng(5), "reference", chunk_rows=chunk)
         assert total == 10_000
         return np.sort(s["v"].to_numpy())
 
@@ -376,7 +386,7 @@ def test_sample_is_independent_of_chunk_size_and_uniform(tmp_path):
 def test_missing_file_exits_3(tmp_path, capsys):
     make_frame(100, 1).to_csv(tmp_path / "ref.csv", index=False)
     code, out = run_main(tmp_path, capsys)
-    assert code == dc.EXIT_MISSING_FILE == 3
+    assert code == drift_errors.EXIT_MISSING_FILE == 3
     assert "cur.csv" in out.err and "not found" in out.err
     assert not list(tmp_path.glob("drift-report*"))
 
@@ -384,7 +394,7 @@ def test_missing_file_exits_3(tmp_path, capsys):
 def test_missing_column_exits_4(same_data, capsys):
     make_frame(100, 3).drop(columns=["income"]).to_csv(same_data / "cur.csv", index=False)
     code, out = run_main(same_data, capsys)
-    assert code == dc.EXIT_COLUMN == 4 and "income" in out.err and "cur.csv" in out.err
+    assert code == drift_errors.EXIT_COLUMN == 4 and "income" in out.err and "cur.csv" in out.err
 
 
 def test_numeric_column_with_strings_exits_4(same_data, capsys):
@@ -393,34 +403,34 @@ def test_numeric_column_with_strings_exits_4(same_data, capsys):
     df.loc[110_000, "age"] = "forty"  # beyond the first chunk, and most likely not sampled
     df.to_csv(same_data / "cur.csv", index=False)
     code, out = run_main(same_data, capsys)
-    assert code == dc.EXIT_COLUMN and "'age'" in out.err and "forty" in out.err and "row 110001" in out.err
+    assert code == drift_errors.EXIT_COLUMN and "'age'" in out.err and "forty" in out.err and "row 110001" in out.err
 
 
 @pytest.mark.parametrize("content", ["age,income,country\n", ""])
 def test_empty_window_exits_5(same_data, capsys, content):
     (same_data / "cur.csv").write_text(content)
     code, out = run_main(same_data, capsys)
-    assert code == dc.EXIT_EMPTY == 5 and "cur.csv" in out.err
+    assert code == drift_errors.EXIT_EMPTY == 5 and "cur.csv" in out.err
 
 
 def test_all_missing_feature_exits_5(same_data, capsys):
-    df = make_frame(200, 3)
+    df = make_frame(300, 3)  # at least minRows (270 by default), so the window is judged
     df["income"] = np.nan
     df.to_csv(same_data / "cur.csv", index=False)
     code, out = run_main(same_data, capsys)
-    assert code == dc.EXIT_EMPTY and "'income'" in out.err and "current" in out.err
+    assert code == drift_errors.EXIT_EMPTY and "'income'" in out.err and "current" in out.err
 
 
-def test_min_rows_exits_5(same_data, capsys):
+def test_fewer_than_min_rows_is_insufficient_data(same_data, capsys):
     make_frame(20, 3).to_csv(same_data / "cur.csv", index=False)
     code, out = run_main(same_data, capsys, minRows=100)
-    assert code == dc.EXIT_EMPTY and "20 data rows" in out.err
+    assert code == drift_errors.EXIT_INSUFFICIENT and "current has 20 rows, fewer than minRows 100" in out.out
 
 
 def test_corrupt_csv_exits_6(same_data, capsys):
     (same_data / "cur.csv").write_text('age,income,country\n1,2,de\n3,4,"fr\n5,6,us\n')  # unterminated quote
     code, out = run_main(same_data, capsys)
-    assert code == dc.EXIT_UNREADABLE == 6 and "cur.csv" in out.err
+    assert code == drift_errors.EXIT_UNREADABLE == 6 and "cur.csv" in out.err
 
 
 def test_truncated_gzip_csv_exits_6(same_data, capsys):
@@ -429,7 +439,7 @@ def test_truncated_gzip_csv_exits_6(same_data, capsys):
     data = gzip.compress(make_frame(5000, 3).to_csv(index=False).encode())
     (same_data / "cur.csv.gz").write_bytes(data[: len(data) // 2])
     code, out = run_main(same_data, capsys, current=str(same_data / "cur.csv.gz"))
-    assert code == dc.EXIT_UNREADABLE and "cur.csv.gz" in out.err
+    assert code == drift_errors.EXIT_UNREADABLE and "cur.csv.gz" in out.err
     (same_data / "cur.csv.gz").write_bytes(data)  # the intact file is fine
     assert run_main(same_data, capsys, current=str(same_data / "cur.csv.gz"))[0] == 0
 
@@ -437,16 +447,16 @@ def test_truncated_gzip_csv_exits_6(same_data, capsys):
 def test_binary_garbage_exits_6(same_data, capsys):
     (same_data / "cur.csv").write_bytes(b"age,income,country\n\xff\xfe\x00\x81garbage\n" * 10)
     code, out = run_main(same_data, capsys)
-    assert code == dc.EXIT_UNREADABLE and "cur.csv" in out.err
+    assert code == drift_errors.EXIT_UNREADABLE and "cur.csv" in out.err
 
 
 def test_corrupt_parquet_and_unknown_format_exit_6(same_data, capsys):
     (same_data / "cur.parquet").write_bytes(b"PAR1 this is not parquet")
     code, out = run_main(same_data, capsys, current=str(same_data / "cur.parquet"))
-    assert code == dc.EXIT_UNREADABLE and "cur.parquet" in out.err
+    assert code == drift_errors.EXIT_UNREADABLE and "cur.parquet" in out.err
     shutil.copy(same_data / "cur.csv", same_data / "cur.data")
     code, out = run_main(same_data, capsys, current=str(same_data / "cur.data"))
-    assert code == dc.EXIT_UNREADABLE and "cur.data" in out.err and "format" in out.err
+    assert code == drift_errors.EXIT_UNREADABLE and "cur.data" in out.err and "format" in out.err
     # an explicit format makes the same file readable
     assert run_main(same_data, capsys, current=str(same_data / "cur.data"), format="csv")[0] == 0
 
@@ -476,21 +486,21 @@ def test_corrupt_parquet_and_unknown_format_exit_6(same_data, capsys):
 ])
 def test_bad_config_exits_2(tmp_path, capsys, overrides, needle):
     code, out = run_main(tmp_path, capsys, **overrides)
-    assert code == dc.EXIT_CONFIG == 2 and needle in out.err
+    assert code == drift_errors.EXIT_CONFIG == 2 and needle in out.err
 
 
 def test_bad_config_file_and_missing_argument_exit_2(tmp_path, capsys, monkeypatch):
     (tmp_path / "c.json").write_text("{not json")
-    assert dc.main(["--config", str(tmp_path / "c.json")]) == 2
-    assert dc.main(["--config", str(tmp_path / "absent.json")]) == 2
+    assert drift_check.main(["--config", str(tmp_path / "c.json")]) == 2
+    assert drift_check.main(["--config", str(tmp_path / "absent.json")]) == 2
     monkeypatch.delenv("DRIFT_CONFIG", raising=False)
-    assert dc.main([]) == 2
+    assert drift_check.main([]) == 2
     assert "DRIFT_CONFIG" in capsys.readouterr().err
 
 
 def test_pushgateway_unreachable_exits_7_with_report_written(same_data, capsys):
     code, out = run_main(same_data, capsys, pushgatewayUrl=f"http://127.0.0.1:{free_port()}")
-    assert code == dc.EXIT_PUSH == 7
+    assert code == drift_errors.EXIT_PUSH == 7
     assert "push" in out.err and latest_report(same_data)["model"] == "churn"
 
 
@@ -540,7 +550,11 @@ def test_push_sends_all_metrics(drifted_data, http_recorder):
     assert abs(samples["mlops_drift_last_run_timestamp_seconds{%s}" % m] - time.time()) < 60
     assert samples["mlops_drift_last_success_timestamp_seconds{%s}" % m] > 0
     assert samples["mlops_drift_consecutive_drift_runs{%s}" % m] == 1
-    assert set(types.values()) == {"gauge"} and len(types) == 10
+    assert samples['mlops_drift_feature_missing_share{%s,feature="age"}' % m] == 0
+    assert samples['mlops_drift_feature_new_category_share{%s,feature="country"}' % m] > 0  # "br" is new
+    assert 'mlops_drift_feature_new_category_share{%s,feature="age"}' % m not in samples
+    assert samples["mlops_drift_insufficient_data{%s}" % m] == 0
+    assert set(types.values()) == {"gauge"} and len(types) == 13
     assert body.decode().count("# HELP mlops_drift_feature_psi ") == 1
 
 
@@ -557,13 +571,13 @@ def test_failure_pushes_only_error_and_last_run(same_data, http_recorder, capsys
 
 
 def test_label_escaping_and_url_encoding():
-    body = dc.exposition([("mlops_drift_feature_psi", {"model": 'a"b', "feature": "x\\y\nz"}, 0.5)])
+    body = drift_metrics.exposition([("mlops_drift_feature_psi", {"model": 'a"b', "feature": "x\\y\nz"}, 0.5)])
     assert 'mlops_drift_feature_psi{model="a\\"b",feature="x\\\\y\\nz"} 0.5' in body
-    assert dc.fmt_value(float("nan")) == "NaN" and dc.fmt_value(float("inf")) == "+Inf"
-    assert dc.push_url("http://g:9091/", "mlops-drift", "fraud v2") == "http://g:9091/metrics/job/mlops-drift/model/fraud%20v2"
-    assert dc.push_url("http://g:9091", "j", "team/model") == "http://g:9091/metrics/job/j/model@base64/dGVhbS9tb2RlbA=="
+    assert drift_metrics.fmt_value(float("nan")) == "NaN" and drift_metrics.fmt_value(float("inf")) == "+Inf"
+    assert drift_metrics.push_url("http://g:9091/", "mlops-drift", "fraud v2") == "http://g:9091/metrics/job/mlops-drift/model/fraud%20v2"
+    assert drift_metrics.push_url("http://g:9091", "j", "team/model") == "http://g:9091/metrics/job/j/model@base64/dGVhbS9tb2RlbA=="
     # the namespace joins the grouping key: same model name in two namespaces, two groups
-    assert dc.push_url("http://g:9091", "mlops-drift", "churn", "team-a") == "http://g:9091/metrics/job/mlops-drift/namespace/team-a/model/churn"
+    assert drift_metrics.push_url("http://g:9091", "mlops-drift", "churn", "team-a") == "http://g:9091/metrics/job/mlops-drift/namespace/team-a/model/churn"
 
 
 def test_pushgateway_http_error_exits_7(same_data, http_recorder, capsys):
@@ -644,14 +658,46 @@ def test_retrain_after_n_consecutive_drift_runs(drifted_data, fake_k8s, capsys):
 def test_retrain_failure_exits_8_and_keeps_counter(drifted_data, fake_k8s, capsys):
     fake_k8s.responses[("POST", "/apis/batch/v1/namespaces/mlops/jobs")] = (403, {"reason": "Forbidden"})
     code, out = run_main(drifted_data, capsys, retrain={"afterConsecutiveRuns": 1, "cronJob": "churn-train"})
-    assert code == dc.EXIT_RETRAIN == 8 and "HTTP 403" in out.err
+    assert code == drift_errors.EXIT_RETRAIN == 8 and "HTTP 403" in out.err
     assert json.loads((drifted_data / "drift-state.json").read_text())["consecutiveDriftRuns"] == 1
     assert latest_report(drifted_data)["retrain"]["error"]
 
 
 def test_job_name_is_truncated_to_63():
-    name = dc.job_name("a" * 50 + "-b", 1700000000)
-    assert len(name) <= 63 and name.endswith("-drift-1700000000") and "--" not in name
+    name = drift_retrain.job_name("a" * 50 + "-b", 1700000000)
+    assert len(name) <= 63 and "-drift-1700000000-" in name and "--" not in name
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name)
+
+
+def test_job_names_of_two_triggers_in_the_same_second_differ():
+    names = {drift_retrain.job_name("churn-train", 1700000000) for _ in range(50)}
+    assert len(names) == 50  # was: one name per second, so the second trigger got 409 and was lost
+    for name in names:
+        assert re.fullmatch(r"churn-train-drift-1700000000-[a-z0-9]{5}", name)
+
+
+def test_a_409_conflict_is_retried_with_a_new_name(drifted_data, fake_k8s, capsys):
+    answers = [(409, {"kind": "Status", "reason": "AlreadyExists", "code": 409}), (201, None)]
+    posted = []
+
+    def post():
+        status, payload = answers.pop(0)
+        return status, payload if payload is not None else json.loads(fake_k8s.requests[-1][3])
+
+    fake_k8s.responses[("POST", "/apis/batch/v1/namespaces/mlops/jobs")] = post
+    code, out = run_main(drifted_data, capsys, retrain={"afterConsecutiveRuns": 1, "cronJob": "churn-train"})
+    posted = [json.loads(b)["metadata"]["name"] for m, _, _, b in fake_k8s.requests if m == "POST"]
+    assert code == 0, out.err
+    assert len(posted) == 2 and posted[0] != posted[1]
+    rep = latest_report(drifted_data)
+    assert rep["retrain"]["triggered"] and rep["retrain"]["job"] == posted[1]
+
+
+def test_409_conflicts_are_retried_a_few_times_only(drifted_data, fake_k8s, capsys):
+    fake_k8s.responses[("POST", "/apis/batch/v1/namespaces/mlops/jobs")] = (409, {"reason": "AlreadyExists"})
+    code, out = run_main(drifted_data, capsys, retrain={"afterConsecutiveRuns": 1, "cronJob": "churn-train"})
+    assert code == drift_errors.EXIT_RETRAIN and "HTTP 409" in out.err
+    assert len([r for r in fake_k8s.requests if r[0] == "POST"]) == drift_retrain.CREATE_ATTEMPTS == 3
 
 
 # ------------------------------------------------------------------------------------------------
@@ -681,7 +727,7 @@ def test_s3_uris_through_injected_client(tmp_path, monkeypatch):
     s3 = FakeS3()
     s3.objects[("data", "churn/ref.csv")] = make_frame(2000, 1).to_csv(index=False).encode()
     s3.objects[("data", "churn/window/cur.csv")] = make_frame(2000, 2, age_mean=50).to_csv(index=False).encode()
-    monkeypatch.setattr(dc, "_s3_client", s3)
+    monkeypatch.setattr(drift_storage, "_s3_client", s3)
     code, _ = run_main(tmp_path, reference="s3://data/churn/ref.csv", current="s3://data/churn/window/cur.csv")
     assert code == 0
     keys = {k for b, k in s3.objects if b == "data"}
@@ -736,7 +782,7 @@ def test_parquet_code_path_with_a_stand_in_engine(tmp_path, monkeypatch):
     fake.parquet = types.SimpleNamespace(ParquetFile=_FakeParquetFile)
     monkeypatch.setitem(sys.modules, "pyarrow", fake)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", fake.parquet)
-    assert dc.parquet_engine() == "pyarrow"
+    assert drift_read.parquet_engine() == "pyarrow"
     make_frame(3000, 1).to_pickle(tmp_path / "ref.parquet")
     make_frame(3000, 2, age_mean=48.0).to_pickle(tmp_path / "cur.parquet")
     code, _ = run_main(tmp_path, reference=str(tmp_path / "ref.parquet"), current=str(tmp_path / "cur.parquet"))
@@ -746,15 +792,15 @@ def test_parquet_code_path_with_a_stand_in_engine(tmp_path, monkeypatch):
     df = make_frame(100, 3)
     df["age"] = df["age"].astype(str)
     df.to_pickle(tmp_path / "bad.parquet")
-    assert run_main(tmp_path, reference=ref, current=str(tmp_path / "bad.parquet"))[0] == dc.EXIT_COLUMN
+    assert run_main(tmp_path, reference=ref, current=str(tmp_path / "bad.parquet"))[0] == drift_errors.EXIT_COLUMN
     make_frame(100, 3).drop(columns=["country"]).to_pickle(tmp_path / "nocol.parquet")
-    assert run_main(tmp_path, reference=ref, current=str(tmp_path / "nocol.parquet"))[0] == dc.EXIT_COLUMN
+    assert run_main(tmp_path, reference=ref, current=str(tmp_path / "nocol.parquet"))[0] == drift_errors.EXIT_COLUMN
     (tmp_path / "corrupt.parquet").write_bytes(b"PAR1 not parquet")
-    assert run_main(tmp_path, reference=ref, current=str(tmp_path / "corrupt.parquet"))[0] == dc.EXIT_UNREADABLE
+    assert run_main(tmp_path, reference=ref, current=str(tmp_path / "corrupt.parquet"))[0] == drift_errors.EXIT_UNREADABLE
 
 
 def test_parquet_input(tmp_path):
-    if dc.parquet_engine() is None:
+    if drift_read.parquet_engine() is None:
         # Not need(): no Parquet engine exists in Debian bookworm, and CI can reach no other
         # source of Python packages, so this skips in CI too (visibly). The pod image has pyarrow.
         pytest.skip("no Parquet engine (pyarrow/fastparquet) importable; Debian bookworm packages none")
@@ -774,11 +820,11 @@ def test_parquet_input(tmp_path):
     df = make_frame(100, 3)
     df["age"] = df["age"].astype(str)
     df.to_parquet(tmp_path / "bad.parquet", index=False)
-    assert run_main(tmp_path, current=str(tmp_path / "bad.parquet"))[0] == dc.EXIT_COLUMN
+    assert run_main(tmp_path, current=str(tmp_path / "bad.parquet"))[0] == drift_errors.EXIT_COLUMN
     make_frame(100, 3).drop(columns=["country"]).to_parquet(tmp_path / "nocol.parquet", index=False)
-    assert run_main(tmp_path, current=str(tmp_path / "nocol.parquet"))[0] == dc.EXIT_COLUMN
+    assert run_main(tmp_path, current=str(tmp_path / "nocol.parquet"))[0] == drift_errors.EXIT_COLUMN
     make_frame(0, 3).to_parquet(tmp_path / "empty.parquet", index=False)
-    assert run_main(tmp_path, current=str(tmp_path / "empty.parquet"))[0] == dc.EXIT_EMPTY
+    assert run_main(tmp_path, current=str(tmp_path / "empty.parquet"))[0] == drift_errors.EXIT_EMPTY
 
 
 # ------------------------------------------------------------------------------------------------
@@ -828,7 +874,8 @@ def test_end_to_end_with_real_pushgateway(drifted_data, tmp_path):
             "mlops_drift_feature_psi", "mlops_drift_feature_ks_statistic", "mlops_drift_feature_p_value",
             "mlops_drift_feature_drifted", "mlops_drift_detected", "mlops_drift_share", "mlops_drift_rows_compared",
             "mlops_drift_last_run_timestamp_seconds", "mlops_drift_last_success_timestamp_seconds",
-            "mlops_drift_consecutive_drift_runs",
+            "mlops_drift_consecutive_drift_runs", "mlops_drift_feature_missing_share",
+            "mlops_drift_feature_new_category_share", "mlops_drift_insufficient_data",
         }
         [detected] = by_name["mlops_drift_detected"]
         assert 'job="mlops-drift"' in detected and detected.endswith(" 1")
@@ -883,15 +930,15 @@ def log_config(tmp_path, **overrides):
     raw = {"model": "churn", "reference": str(tmp_path / "ref.csv"), "current": str(tmp_path / "logs") + "/",
            "features": FEATURES, "reportUri": str(tmp_path / "reports") + "/"}
     raw.update(overrides)
-    return dc.validate_config({k: v for k, v in raw.items() if v is not None})
+    return drift_config.validate_config({k: v for k, v in raw.items() if v is not None})
 
 
 def run_logs(tmp_path, **overrides):
     """(exit code, report or None, error message or None) of one check at NOW."""
     try:
-        code, report = dc.run(log_config(tmp_path, **overrides), now_fn=lambda: NOW)
+        code, report = drift_check.run(log_config(tmp_path, **overrides), now_fn=lambda: NOW)
         return code, report, None
-    except dc.DriftError as err:
+    except drift_errors.DriftError as err:
         return err.code, None, err.message
 
 
@@ -911,10 +958,10 @@ def logs(tmp_path):
 
 
 def test_window_dates_cover_every_day_overlapping_the_window():
-    assert [d.isoformat() for d in dc.window_dates(NOW, 3)] == IN_WINDOW_3
-    assert [d.isoformat() for d in dc.window_dates(NOW, 1)] == ["2024-05-09", "2024-05-10"]
+    assert [d.isoformat() for d in drift_logs.window_dates(NOW, 3)] == IN_WINDOW_3
+    assert [d.isoformat() for d in drift_logs.window_dates(NOW, 1)] == ["2024-05-09", "2024-05-10"]
     midnight = 1715299200.0  # 2024-05-10T00:00:00Z
-    assert [d.isoformat() for d in dc.window_dates(midnight, 1)] == ["2024-05-09", "2024-05-10"]
+    assert [d.isoformat() for d in drift_logs.window_dates(midnight, 1)] == ["2024-05-09", "2024-05-10"]
 
 
 def test_inference_log_window_reads_only_partitions_in_window(logs):
@@ -946,12 +993,12 @@ def test_request_shapes_become_rows():
     frame = pd.DataFrame({"age": [30.0, 41.0], "income": [1.0, 2.0], "country": ["de", "fr"], "extra": [1, 2]})
     records = json.loads(frame.to_json(orient="records"))
     expected = frame.to_dict("records")
-    assert dc.request_rows(split_request(frame)) == expected
-    assert dc.request_rows({"dataframe_split": {"columns": list(frame.columns), "data": frame.values.tolist()}}) == expected
-    assert dc.request_rows({"dataframe_records": records}) == expected
-    assert dc.request_rows({"instances": records}) == expected
-    assert dc.request_rows({"inputs": records, "params": {"k": 1}}) == expected
-    assert dc.request_rows({"inputs": {c: frame[c].tolist() for c in frame.columns}}) == expected  # columnar
+    assert drift_logs.request_rows(split_request(frame)) == expected
+    assert drift_logs.request_rows({"dataframe_split": {"columns": list(frame.columns), "data": frame.values.tolist()}}) == expected
+    assert drift_logs.request_rows({"dataframe_records": records}) == expected
+    assert drift_logs.request_rows({"instances": records}) == expected
+    assert drift_logs.request_rows({"inputs": records, "params": {"k": 1}}) == expected
+    assert drift_logs.request_rows({"inputs": {c: frame[c].tolist() for c in frame.columns}}) == expected  # columnar
     for other in (
         {"inputs": [[1, 2], [3, 4]]},  # tensor
         {"instances": [1, 2, 3]},
@@ -962,7 +1009,7 @@ def test_request_shapes_become_rows():
         "age,income\n1,2\n",  # a CSV body, logged as text
         None,
     ):
-        assert dc.request_rows(other) is None, other
+        assert drift_logs.request_rows(other) is None, other
 
 
 def test_each_request_shape_end_to_end(tmp_path):
@@ -994,7 +1041,7 @@ def test_variant_filter(logs):
     code, rep, _ = run_logs(logs, windowDays=3)  # default: every variant
     assert rep["current"]["rows"] == 2100 and rep["current"]["variants"] is None
     code, _, msg = run_logs(logs, windowDays=3, variants=["shadow"])
-    assert code == dc.EXIT_EMPTY and "0 data rows" in msg
+    assert code == drift_errors.EXIT_EMPTY and "0 data rows" in msg
 
 
 def test_malformed_lines_are_skipped_and_counted(tmp_path):
@@ -1007,7 +1054,7 @@ def test_malformed_lines_are_skipped_and_counted(tmp_path):
     assert (rep["current"]["linesRead"], rep["current"]["linesUnparseable"]) == (8, 4)  # exactly half: still read
     write_log(tmp_path / "logs", "2024-05-10", ["garbage"])
     code, _, msg = run_logs(tmp_path)
-    assert code == dc.EXIT_UNREADABLE == 6 and "5 of 9 lines" in msg and str(tmp_path / "logs") in msg
+    assert code == drift_errors.EXIT_UNREADABLE == 6 and "5 of 9 lines" in msg and str(tmp_path / "logs") in msg
 
 
 def test_empty_window_exits_5_with_directory_and_window(tmp_path, capsys):
@@ -1016,17 +1063,17 @@ def test_empty_window_exits_5_with_directory_and_window(tmp_path, capsys):
     old = (today - datetime.timedelta(days=30)).isoformat()
     log_frame(tmp_path / "logs", old, make_frame(100, 2))
     code, out = run_main(tmp_path, capsys, current=str(tmp_path / "logs") + "/", format="inference-log", windowDays=7)
-    assert code == dc.EXIT_EMPTY == 5
+    assert code == drift_errors.EXIT_EMPTY == 5
     assert "empty window" in out.err and str(tmp_path / "logs") in out.err and "windowDays 7" in out.err
     assert not list(tmp_path.rglob("drift-report*"))
     (tmp_path / "logs" / f"date={today.isoformat()}").mkdir()  # an empty partition is no data either
-    assert run_main(tmp_path, current=str(tmp_path / "logs") + "/", windowDays=7)[0] == dc.EXIT_EMPTY
+    assert run_main(tmp_path, current=str(tmp_path / "logs") + "/", windowDays=7)[0] == drift_errors.EXIT_EMPTY
 
 
 def test_missing_log_directory_exits_3(tmp_path):
     make_frame(200, 1).to_csv(tmp_path / "ref.csv", index=False)
     code, _, msg = run_logs(tmp_path, current=str(tmp_path / "absent") + "/")
-    assert code == dc.EXIT_MISSING_FILE == 3 and "absent" in msg
+    assert code == drift_errors.EXIT_MISSING_FILE == 3 and "absent" in msg
 
 
 def test_feature_missing_from_every_logged_row_exits_4(tmp_path):
@@ -1034,7 +1081,7 @@ def test_feature_missing_from_every_logged_row_exits_4(tmp_path):
     f = make_frame(300, 2)
     log_frame(tmp_path / "logs", "2024-05-09", f.drop(columns=["income"]))
     code, _, msg = run_logs(tmp_path)
-    assert code == dc.EXIT_COLUMN == 4 and "'income'" in msg and "missing from all 300" in msg
+    assert code == drift_errors.EXIT_COLUMN == 4 and "'income'" in msg and "missing from all 300" in msg
     # present in some rows only: missing elsewhere, reported as its missing share
     log_frame(tmp_path / "logs", "2024-05-10", f.iloc[:100])
     code, rep, _ = run_logs(tmp_path)
@@ -1049,7 +1096,7 @@ def test_non_numeric_logged_value_exits_4_naming_file_and_line(tmp_path):
     f.loc[170, "age"] = "forty"
     path = log_frame(tmp_path / "logs", "2024-05-09", f)
     code, _, msg = run_logs(tmp_path)
-    assert code == dc.EXIT_COLUMN and "forty" in msg and f"{path} line 4" in msg
+    assert code == drift_errors.EXIT_COLUMN and "forty" in msg and f"{path} line 4" in msg
 
 
 def test_drift_detected_on_shifted_logged_data(tmp_path):
@@ -1069,8 +1116,8 @@ def test_inference_log_sample_is_deterministic_and_independent_of_chunk_size(log
     cfg = log_config(logs, windowDays=3, sampleRows=400)
 
     def sample(chunk, seed=42):
-        _, rng = dc.sample_rngs(seed)
-        s, total, _ = dc.load_inference_log_sample(cfg["current"], cfg, rng, NOW, chunk_rows=chunk)
+        _, rng = drift_stats.sample_rngs(seed)
+        s, total, _ = drift_logs.load_inference_log_sample(cfg["current"], cfg, rng, NOW, chunk_rows=chunk)
         assert total == 1500 and len(s) == 400
         return s
 
@@ -1119,7 +1166,7 @@ def test_s3_listing_with_pagination(tmp_path, monkeypatch):
     s3.objects[("logs", "serving/churn/date=2024-05-10/pod-9.jsonl")] = (log_line(split_request(f.iloc[500:1000])) + "\n").encode()
     s3.objects[("logs", "serving/churn/date=2024-05-10/nested/x.jsonl")] = b"ignored\n"
     s3.objects[("logs", "serving/churn/date=2024-05-01/old.jsonl")] = b"ignored: outside the window\n"
-    monkeypatch.setattr(dc, "_s3_client", s3)
+    monkeypatch.setattr(drift_storage, "_s3_client", s3)
     code, rep, _ = run_logs(tmp_path, reference="s3://data/churn/ref.csv", current="s3://logs/serving/churn/",
                             reportUri="s3://logs/drift/churn/", windowDays=2)
     assert code == 0
@@ -1130,11 +1177,11 @@ def test_s3_listing_with_pagination(tmp_path, monkeypatch):
     assert tokens == [None, "2", "4"]  # followed every continuation token
     assert ("logs", "drift/churn/drift-report-latest.json") in s3.objects
     # an empty prefix is a missing directory; a missing bucket too
-    assert run_logs(tmp_path, reference="s3://data/churn/ref.csv", current="s3://logs/serving/absent/")[0] == dc.EXIT_MISSING_FILE
-    assert run_logs(tmp_path, reference="s3://data/churn/ref.csv", current="s3://nobucket/x/")[0] == dc.EXIT_MISSING_FILE
+    assert run_logs(tmp_path, reference="s3://data/churn/ref.csv", current="s3://logs/serving/absent/")[0] == drift_errors.EXIT_MISSING_FILE
+    assert run_logs(tmp_path, reference="s3://data/churn/ref.csv", current="s3://nobucket/x/")[0] == drift_errors.EXIT_MISSING_FILE
     # the prefix exists but holds no .jsonl file directly in a partition of the window
     for key in [k for b, k in s3.objects if b == "logs" and k.count("/") == 3 and ("=2024-05-09/" in k or "=2024-05-10/" in k)]:
         del s3.objects[("logs", key)]
     assert ("logs", "serving/churn/date=2024-05-10/nested/x.jsonl") in s3.objects
     code, _, msg = run_logs(tmp_path, reference="s3://data/churn/ref.csv", current="s3://logs/serving/churn/", windowDays=1)
-    assert code == dc.EXIT_EMPTY and "s3://logs/serving/churn/" in msg and "date=2024-05-09 .. date=2024-05-10" in msg
+    assert code == drift_errors.EXIT_EMPTY and "s3://logs/serving/churn/" in msg and "date=2024-05-09 .. date=2024-05-10" in msg

@@ -7,7 +7,6 @@ every request, so assertions can check both exit codes and server-side state.
 """
 
 import base64
-import importlib.util
 import json
 import pathlib
 import socket
@@ -21,11 +20,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "lib" / "training" / "scripts" / "promotion_gate.py"
+SCRIPTS = ROOT / "lib" / "training" / "scripts"
+SCRIPT = SCRIPTS / "promotion_gate.py"
 
-_spec = importlib.util.spec_from_file_location("promotion_gate", SCRIPT)
-gate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gate)
+# The modules import each other by plain name, as they do in the pod (python puts the script's directory on sys.path).
+sys.path.insert(0, str(SCRIPTS))
+import gate_checks  # noqa: E402
+import promotion_gate as gate  # noqa: E402
 
 MODEL = "churn"
 API = "/api/2.0/mlflow/"
@@ -681,20 +682,21 @@ def test_extract_metric_uses_latest_step_then_timestamp():
             ]
         }
     }
-    assert gate.extract_metric(run, "accuracy") == 0.9
-    assert gate.extract_metric(run, "f1") is None
-    assert gate.extract_metric({"data": {}}, "accuracy") is None
+    assert gate_checks.extract_metric(run, "accuracy") == 0.9
+    assert gate_checks.extract_metric(run, "f1") is None
+    assert gate_checks.extract_metric({"data": {}}, "accuracy") is None
 
 
 def test_select_candidate_orders_numerically():
     versions = [{"version": "9", "run_id": "a"}, {"version": "10", "run_id": "b"}]
-    assert gate.select_candidate(versions)["version"] == "10"
-    assert gate.select_candidate(versions, "a")["version"] == "9"
-    assert gate.select_candidate(versions, "zzz") is None
-    assert gate.select_candidate([]) is None
+    assert gate_checks.select_candidate(versions)["version"] == "10"
+    assert gate_checks.select_candidate(versions, "a")["version"] == "9"
+    assert gate_checks.select_candidate(versions, "zzz") is None
+    assert gate_checks.select_candidate([]) is None
 
 
 def test_read_run_id(tmp_path):
-    assert gate.read_run_id(str(tmp_path / "absent")) is None
+    assert gate_checks.read_run_id(str(tmp_path / "absent")) is None
     (tmp_path / "f").write_text(" abc123 \n")
-    assert gate.read_run_id(str(tmp_path / "f")) == "abc123"
+    assert gate_checks.read_run_id(str(tmp_path / "f")) == "abc123"
+

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
@@ -216,11 +217,27 @@ describe('TrainingJob: steps in order', () => {
     expect(gate.command).toEqual(['python3', '/opt/mlops/promotion_gate.py']);
     expect(gate.image).toBe(IMAGE);
     const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
-    const file = readFileSync(join(__dirname, '../../lib/training/scripts/promotion_gate.py'), 'utf8');
-    expect(cm.data['promotion_gate.py']).toBe(file);
+    const scripts = join(__dirname, '../../lib/training/scripts');
+    const names = readdirSync(scripts).filter((n) => n === 'promotion_gate.py' || /^gate_\w+\.py$/.test(n)).sort();
+    expect(names).toEqual(expect.arrayContaining(['promotion_gate.py', 'gate_checks.py', 'gate_client.py']));
+    expect(Object.keys(cm.data)).toEqual(names);
+    for (const name of names) expect(cm.data[name]).toBe(readFileSync(join(scripts, name), 'utf8'));
     expect(gate.volume_mount).toContainEqual({ name: 'gate-script', mount_path: '/opt/mlops', read_only: true });
     expect(pod.volume).toContainEqual({ name: 'gate-script', config_map: { name: expect.stringContaining('kubernetes_config_map_v1'), default_mode: '0444' } });
     expect(job.gateScript).toBeDefined();
+  });
+
+  itWithTool(requireTool('/usr/bin/python3', ['--version']), 'the ConfigMap alone is a runnable program: its files in a directory of their own import each other', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-program-'));
+    try {
+      const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+      for (const [name, text] of Object.entries(cm.data as Record<string, string>)) writeFileSync(join(dir, name), text);
+      const res = spawnSync('/usr/bin/python3', [join(dir, 'promotion_gate.py')], { encoding: 'utf8', env: {} });
+      expect(res.stderr).toContain('MLFLOW_TRACKING_URI is required');
+      expect(res.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives the gate its env contract and the tracking env, but not the user secrets', () => {
@@ -531,7 +548,8 @@ describe('TrainingJob: shape', () => {
     });
     const cron = { ...cronOf(json) };
     // The gate script has its own tests; keep the snapshot readable.
-    const cm = { ...resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate'), data: { 'promotion_gate.py': '<file>' } };
+    const shipped = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+    const cm = { ...shipped, data: Object.fromEntries(Object.keys(shipped.data).map((name) => [name, '<file>'])) };
     expect({ cron, cm }).toMatchSnapshot();
   });
 });
@@ -542,5 +560,80 @@ describe('TrainingJob: artifact prefix validation', () => {
   });
   it.each(['/datasets/', 'datasets/*', 'datasets'])('rejects artifactPrefix %s naming the prop', (artifactPrefix) => {
     expect(() => synthJob({ ...BASE, artifactAccess: 'read', artifactPrefix })).toThrow(/artifactPrefix: got/);
+  });
+});
+
+describe('TrainingJob: promotion gate conditions and drift block', () => {
+  const FAIRNESS = { metric: 'fairness_disparity', direction: 'lower_is_better' as const, threshold: 0.1 };
+  const gateEnv = (json: any) => envOf(byName(jobOf(json).spec.template.spec.container, 'promotion-gate'));
+  const withSink = (pushgatewayUrl?: string) => ({ monitoring: { ...recordingSink(), pushgatewayUrl } });
+
+  it('passes extra conditions as GATE_CONDITIONS beside the single-metric shorthand', () => {
+    const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, conditions: [FAIRNESS] } });
+    const env = gateEnv(json);
+    expect(env).toMatchObject({ GATE_METRIC: 'accuracy', GATE_DIRECTION: 'higher_is_better', GATE_THRESHOLD: '0.9', GATE_ALIAS: 'champion' });
+    expect(JSON.parse(env.GATE_CONDITIONS)).toEqual([FAIRNESS]);
+    expect(env.GATE_BLOCK_ON_DRIFT).toBeUndefined();
+  });
+
+  it('conditions alone are enough; the shorthand stays out of the env', () => {
+    const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { conditions: [{ metric: 'auc', direction: 'higher_is_better', threshold: 0.8 }, FAIRNESS] } });
+    const env = gateEnv(json);
+    expect(env.GATE_METRIC).toBeUndefined();
+    expect(JSON.parse(env.GATE_CONDITIONS)).toHaveLength(2);
+  });
+
+  it('rejects an incomplete shorthand, no condition at all, and metric keys MLflow would refuse', () => {
+    expectError({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better' } as any }, 'promotionGate.threshold', /metric, direction and threshold together/);
+    expectError({ ...BASE, model: 'churn', promotionGate: {} as any }, 'promotionGate', /at least one condition/);
+    expectError({ ...BASE, model: 'churn', promotionGate: { conditions: [] } }, 'promotionGate.conditions', /at least one/);
+    expectError({ ...BASE, model: 'churn', promotionGate: { conditions: [{ ...FAIRNESS, metric: '${var.x}' }] } }, 'promotionGate.conditions[0].metric', /MLflow metric key/);
+    expectError({ ...BASE, model: 'churn', promotionGate: { conditions: [{ ...FAIRNESS, threshold: Number.POSITIVE_INFINITY }] } }, 'promotionGate.conditions[0].threshold', /finite/);
+  });
+
+  it('blockOnDrift reads the drift verdict from the platform Pushgateway, with egress to it only', () => {
+    const url = 'http://pushgateway.monitoring.svc.cluster.local:9091';
+    const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, blockOnDrift: true } }, withSink(url));
+    expect(gateEnv(json)).toMatchObject({ GATE_BLOCK_ON_DRIFT: 'true', GATE_DRIFT_METRICS_URL: url, GATE_DRIFT_NAMESPACE: 'mlops', GATE_DRIFT_MODEL: 'churn' });
+    const np = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-pushgateway-egress');
+    expect(np.spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } }, pod_selector: {} }], ports: [{ port: '9091', protocol: 'TCP' }] }]);
+  });
+
+  it('driftModel names the DriftMonitor model when it differs from the registered model', () => {
+    const { json } = synthJob(
+      { ...BASE, promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, modelName: 'Churn-Model', blockOnDrift: true, driftModel: 'churn' } },
+      withSink('http://pushgateway.monitoring.svc.cluster.local:9091'),
+    );
+    expect(gateEnv(json)).toMatchObject({ GATE_MODEL_NAME: 'Churn-Model', GATE_DRIFT_MODEL: 'churn' });
+  });
+
+  it('blockOnDrift needs a platform with a Pushgateway; driftModel needs blockOnDrift', () => {
+    const noGateway = () => synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'a', direction: 'higher_is_better', threshold: 1, blockOnDrift: true } }, withSink(undefined));
+    expect(noGateway).toThrow(ValidationError);
+    expect(noGateway).toThrow(/promotionGate\.blockOnDrift.*Pushgateway/s);
+    expectError({ ...BASE, model: 'churn', promotionGate: { metric: 'a', direction: 'higher_is_better', threshold: 1, driftModel: 'churn' } }, 'promotionGate.driftModel', /blockOnDrift/);
+  });
+
+  itWithTool(requireTool('/usr/bin/python3', ['--version']), 'the gate program reads the synthesized env: conditions, alias and drift block', () => {
+    const url = 'http://pushgateway.monitoring.svc.cluster.local:9091';
+    const { json } = synthJob(
+      { ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, conditions: [FAIRNESS], alias: 'challenger', blockOnDrift: true } },
+      withSink(url),
+    );
+    const env = Object.fromEntries(Object.entries(gateEnv(json)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const code = [
+      'import json, os, sys',
+      `sys.path.insert(0, ${JSON.stringify(join(__dirname, '../../lib/training/scripts'))})`,
+      'import gate_config',
+      'c = gate_config.load_config(os.environ)',
+      'print(json.dumps({"conditions": [list(x) for x in c.conditions], "alias": c.alias, "drift": list(c.drift_block)}))',
+    ].join('\n');
+    const res = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8', env: { ...env, MLFLOW_TRACKING_URI: 'http://mlflow.mlops.svc.cluster.local:5000' } });
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout)).toEqual({
+      conditions: [['accuracy', 'higher_is_better', 0.9], ['fairness_disparity', 'lower_is_better', 0.1]],
+      alias: 'challenger',
+      drift: [url, 'churn', 'mlops'],
+    });
   });
 });
