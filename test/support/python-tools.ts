@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,22 @@ export function requireKubernetesValidate(): ToolCheck {
   return existsSync(KUBERNETES_VALIDATE) ? requireTool(KUBERNETES_VALIDATE, ['--version']) : installHint(KUBERNETES_VALIDATE);
 }
 
-/** CRD files of the custom resources our local charts render (scripts/ci/real-tools.sh exports them). */
+/**
+ * CRD files of the custom resources our local charts render: as scripts/ci/real-tools.sh exports them,
+ * or where its `go mod download` put them (the versions pinned there).
+ */
 export function crdFiles(): string[] {
-  return (process.env.MLOPS_CRDS ?? '').split(':').filter((f) => f && existsSync(f));
+  if (process.env.MLOPS_CRDS) return process.env.MLOPS_CRDS.split(':').filter((f) => f && existsSync(f));
+  let modCache = join(homedir(), 'go/pkg/mod');
+  try {
+    modCache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim() || modCache;
+  } catch {
+    // no go on PATH: the default module cache
+  }
+  const eso = join(modCache, 'github.com/external-secrets/external-secrets@v1.3.2/config/crds/bases');
+  return [
+    join(modCache, 'sigs.k8s.io/gateway-api@v1.3.0/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml'),
+    join(eso, 'external-secrets.io_externalsecrets.yaml'),
+    join(eso, 'external-secrets.io_secretstores.yaml'),
+  ].filter((f) => existsSync(f));
 }
