@@ -92,9 +92,14 @@ go_module_dir() { go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1
 GATEWAY_API_DIR=$(go_module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
 ESO_DIR=$(go_module_dir "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION")
 
-echo "export MLOPS_TERRAFORM='$TERRAFORM'"
-echo "export MLOPS_TF_CLI_CONFIG='$ROOT/terraformrc'"
-echo "export MLOPS_HELM='$HELM'"
-echo "export MLOPS_CHECKOV='$VENV/bin/checkov'"
-echo "export MLOPS_KUBERNETES_VALIDATE='$VENV/bin/kubernetes-validate'"
-echo "export MLOPS_CRDS='$GATEWAY_API_DIR/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_externalsecrets.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_secretstores.yaml'"
+# The paths, for the tests: exported by `eval "$(...)"`, and kept in tools.env so a plain `npm test`
+# (a fresh-clone check, a developer's shell) finds the same tools.
+{
+  echo "MLOPS_TERRAFORM=$TERRAFORM"
+  echo "MLOPS_TF_CLI_CONFIG=$ROOT/terraformrc"
+  echo "MLOPS_HELM=$HELM"
+  echo "MLOPS_CHECKOV=$VENV/bin/checkov"
+  echo "MLOPS_KUBERNETES_VALIDATE=$VENV/bin/kubernetes-validate"
+  echo "MLOPS_CRDS=$GATEWAY_API_DIR/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_externalsecrets.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_secretstores.yaml"
+} >"$ROOT/tools.env"
+sed "s/^\([A-Z_]*\)=\(.*\)$/export \1='\2'/" "$ROOT/tools.env"

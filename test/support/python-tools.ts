@@ -1,16 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { realToolPath } from './real-tools-env';
 import { requireTool, type ToolCheck } from './tools';
 
-/** The tools scripts/ci/real-tools.sh installs under the home directory (its `export` lines override). */
-const TOOLS = process.env.MLOPS_TOOLS_HOME ?? join(homedir(), '.cache/cdktf-mlops/tools');
-const VENV = join(TOOLS, 'venv-checkov-3.3.30-kv-1.37.0');
-export const CHECKOV = process.env.MLOPS_CHECKOV ?? join(VENV, 'bin/checkov');
-export const KUBERNETES_VALIDATE = process.env.MLOPS_KUBERNETES_VALIDATE ?? join(VENV, 'bin/kubernetes-validate');
-export const VENV_PYTHON = join(VENV, 'bin/python');
-export const HELM = process.env.MLOPS_HELM ?? join(TOOLS, 'bin/helm-v3.19.0');
+const NOT_INSTALLED = '<not installed: run scripts/ci/real-tools.sh>';
+export const CHECKOV = realToolPath('MLOPS_CHECKOV') ?? NOT_INSTALLED;
+export const KUBERNETES_VALIDATE = realToolPath('MLOPS_KUBERNETES_VALIDATE') ?? NOT_INSTALLED;
+/** The python of the venv holding kubernetes-validate (and so jsonschema and PyYAML). */
+export const VENV_PYTHON = join(dirname(KUBERNETES_VALIDATE), 'python');
+export const HELM = realToolPath('MLOPS_HELM') ?? NOT_INSTALLED;
 
 const installHint = (what: string): ToolCheck => ({ available: false, reason: `${what} not found; run scripts/ci/real-tools.sh` });
 
@@ -24,22 +22,7 @@ export function requireKubernetesValidate(): ToolCheck {
   return existsSync(KUBERNETES_VALIDATE) ? requireTool(KUBERNETES_VALIDATE, ['--version']) : installHint(KUBERNETES_VALIDATE);
 }
 
-/**
- * CRD files of the custom resources our local charts render: as scripts/ci/real-tools.sh exports them,
- * or where its `go mod download` put them (the versions pinned there).
- */
+/** CRD files of the custom resources our local charts render, as scripts/ci/real-tools.sh downloaded them. */
 export function crdFiles(): string[] {
-  if (process.env.MLOPS_CRDS) return process.env.MLOPS_CRDS.split(':').filter((f) => f && existsSync(f));
-  let modCache = join(homedir(), 'go/pkg/mod');
-  try {
-    modCache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim() || modCache;
-  } catch {
-    // no go on PATH: the default module cache
-  }
-  const eso = join(modCache, 'github.com/external-secrets/external-secrets@v1.3.2/config/crds/bases');
-  return [
-    join(modCache, 'sigs.k8s.io/gateway-api@v1.3.0/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml'),
-    join(eso, 'external-secrets.io_externalsecrets.yaml'),
-    join(eso, 'external-secrets.io_secretstores.yaml'),
-  ].filter((f) => existsSync(f));
+  return (realToolPath('MLOPS_CRDS') ?? '').split(':').filter((f) => f && existsSync(f));
 }

@@ -1,19 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SynthesizedJson } from '../../lib/testing';
 import type { ToolCheck } from './tools';
+import { realToolPath, TOOLS_HOME } from './real-tools-env';
 
 /**
  * The real Terraform CLI and providers, as scripts/ci/real-tools.sh lays them out (its `export` lines
  * override these defaults): a Terraform built from the Go module proxy, and a filesystem mirror of the
  * providers the cdktf bindings were generated from, with a CLI config that makes `init` work offline.
  */
-const TOOLS = process.env.MLOPS_TOOLS_HOME ?? join(homedir(), '.cache/cdktf-mlops/tools');
-export const TERRAFORM = process.env.MLOPS_TERRAFORM ?? join(TOOLS, 'bin/terraform-1.5.7');
-const CLI_CONFIG = process.env.MLOPS_TF_CLI_CONFIG ?? join(TOOLS, 'terraformrc');
-const MIRROR = join(TOOLS, 'mirror');
+export const TERRAFORM = realToolPath('MLOPS_TERRAFORM') ?? '<not installed: run scripts/ci/real-tools.sh>';
+const CLI_CONFIG = realToolPath('MLOPS_TF_CLI_CONFIG') ?? join(TOOLS_HOME, 'terraformrc');
+const MIRROR = join(TOOLS_HOME, 'mirror');
 
 export function requireTerraform(): ToolCheck {
   try {
