@@ -150,20 +150,26 @@ export function cronPeriodSeconds(expr: string): number {
   const m = matcher(min!, CRON_FIELDS[0]!), h = matcher(hour!, CRON_FIELDS[1]!);
   const d = matcher(dom!, CRON_FIELDS[2]!), mo = matcher(mon!, CRON_FIELDS[3]!), w = matcher(dow!, CRON_FIELDS[4]!);
   const domStar = dom === '*' || dom === '?', dowStar = dow === '*' || dow === '?';
-  // Walk minute by minute through two years (UTC) and measure the longest gap between matches.
-  let last: number | undefined, longest = 0;
-  const start = Date.UTC(2025, 0, 1);
-  for (let ts = start; ts < start + 2 * 366 * 86400e3; ts += 60e3) {
-    const date = new Date(ts);
-    if (!m.has(date.getUTCMinutes()) || !h.has(date.getUTCHours()) || !mo.has(date.getUTCMonth() + 1)) continue;
+  // The times of day that match are the same on every matching day, so walk two years (UTC) day by day:
+  // the longest gap is the longest within a day or the one from a matching day's last time to the next one's first.
+  const times = [...h].sort((a, b) => a - b).flatMap((hh) => [...m].sort((a, b) => a - b).map((mm) => hh * 60 + mm));
+  if (!times.length) return 0;
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
+  let lastDay: number | undefined;
+  const startDay = Date.UTC(2025, 0, 1) / 86400e3;
+  for (let day = startDay; day < startDay + 2 * 366; day++) {
+    const date = new Date(day * 86400e3);
+    if (!mo.has(date.getUTCMonth() + 1)) continue;
     const dayOk = domStar || dowStar
       ? d.has(date.getUTCDate()) && w.has(date.getUTCDay())
       : d.has(date.getUTCDate()) || w.has(date.getUTCDay());
     if (!dayOk) continue;
-    if (last !== undefined) longest = Math.max(longest, ts - last);
-    last = ts;
+    if (lastDay !== undefined) longest = Math.max(longest, (day - lastDay) * 1440 + times[0]! - times[times.length - 1]!);
+    lastDay = day;
   }
-  return Math.round(longest / 1000);
+  if (lastDay === undefined) return 0; // never runs in the window
+  return longest * 60;
 }
 
 // ---- images ----------------------------------------------------------------
