@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { programFiles } from '../core/assets';
+import { SharedProgram } from '../core/shared-program';
 import { buildPodSpec, type EnvVar } from '../core/workload';
 import type { DriftArtifactAccess } from './artifact-access';
 import type { ParsedDriftProps } from './drift-props';
@@ -21,12 +22,12 @@ export interface DriftCheckFiles {
   readonly config: ConfigMapV1;
 }
 
-/** Creates the program and config ConfigMaps (`<name>-program`, `<name>-config`). */
-export function driftCheckFiles(scope: Construct, name: string, namespace: string, labels: Record<string, string>, config: Record<string, unknown>): DriftCheckFiles {
-  const program = new ConfigMapV1(scope, 'Program', {
-    metadata: { name: `${name}-program`, namespace, labels },
-    data: programFiles('drift', 'drift_check.py'),
-  });
+/**
+ * The config ConfigMap (`<name>-config`) and the program (drift_check.py and its drift_*.py modules),
+ * shared by every drift monitor of the namespace (`mlops-program-drift-check`, under `namespaceScope`).
+ */
+export function driftCheckFiles(scope: Construct, namespaceScope: Construct, name: string, namespace: string, labels: Record<string, string>, config: Record<string, unknown>): DriftCheckFiles {
+  const program = SharedProgram.of(namespaceScope, { program: 'drift-check', namespace, files: () => programFiles('drift', 'drift_check.py') });
   const configMap = new ConfigMapV1(scope, 'Config', {
     metadata: { name: `${name}-config`, namespace, labels },
     data: { 'config.json': JSON.stringify(config, null, 2) + '\n' },

@@ -219,7 +219,7 @@ export class DriftMonitor extends Construct {
   public readonly identity: WorkloadIdentity;
   /** ConfigMap with `config.json`. */
   public readonly configMap: ConfigMapV1;
-  /** ConfigMap with `drift_check.py`, the file shipped in the package. */
+  /** ConfigMap with `drift_check.py`, the file shipped in the package; one per namespace, shared by its drift monitors. */
   public readonly programConfigMap: ConfigMapV1;
   /** The retraining permissions, when `retrain` is set. */
   public readonly role?: RoleV1;
@@ -258,7 +258,7 @@ export class DriftMonitor extends Construct {
 
     const pushgatewayUrl = platform.monitoring?.pushgatewayUrl;
     this.config = driftCheckConfig(p, { store, namespace: platform.namespace.literalName, inferenceLog, reportUri: this.reportUri, pushgatewayUrl, retrainCronJob });
-    const files = driftCheckFiles(this, name, ns, labels, this.config);
+    const files = driftCheckFiles(this, platform.namespace, name, ns, labels, this.config);
     this.programConfigMap = files.program;
     this.configMap = files.config;
     if (retrainCronJob !== undefined) {

@@ -160,7 +160,7 @@ export class ModelDeployment extends Construct {
     const pods = new ModelPods({
       props: p, server, platform, labels, podSelector: this.podSelector, inferenceLogs,
       serviceAccountName: this.identity.serviceAccountName,
-      scripts: server.registry ? servingScriptsConfigMap(this, name, ns, labels) : undefined,
+      scripts: server.registry ? servingScriptsConfigMap(p.platform.namespace, ns) : undefined,
     });
 
     // After the store binding, so that errors keep their order: a bad log prefix is reported before an unreachable canary weight.

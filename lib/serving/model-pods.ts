@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { readScript } from '../core/assets';
+import { SharedProgram } from '../core/shared-program';
 import { buildPodSpec, type ContainerOptions, type EnvVar, type PodSpec } from '../core/workload';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../platform/platform-context';
@@ -11,12 +12,12 @@ const SCRIPT_DIR = '/opt/mlops';
 /** Time for the Service's endpoints to drop a terminating pod before its server stops (registry image has sleep). */
 const DRAIN_SECONDS = 5;
 
-/** The metrics wrapper around MLflow's scoring server, mounted into registry-model pods. */
-export function servingScriptsConfigMap(scope: Construct, name: string, namespace: string, labels: Record<string, string>): ConfigMapV1 {
-  return new ConfigMapV1(scope, 'Scripts', {
-    metadata: { name: `${name}-model-scripts`, namespace, labels },
-    data: { 'serve_model.py': readScript('serving', 'serve_model.py') },
-  });
+/**
+ * The metrics wrapper around MLflow's scoring server, mounted into registry-model pods:
+ * one per namespace (`mlops-program-serve-model`, under `namespaceScope`), shared by its models.
+ */
+export function servingScriptsConfigMap(namespaceScope: Construct, namespace: string): ConfigMapV1 {
+  return SharedProgram.of(namespaceScope, { program: 'serve-model', namespace, files: () => ({ 'serve_model.py': readScript('serving', 'serve_model.py') }) });
 }
 
 /** Where the pods log requests and predictions for drift monitoring. */

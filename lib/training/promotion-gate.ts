@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { programFiles } from '../core/assets';
+import { SharedProgram } from '../core/shared-program';
 import { fail } from '../core/errors';
 import { imageRef, k8sNamePrefix } from '../core/validators';
 import { resourcesSchema, type EnvVar, type ResourceOptions } from '../core/workload';
@@ -174,10 +175,11 @@ export function promotionGateCommand(gate: ParsedPromotionGate): string[] {
   return ['python3', `${GATE_SCRIPT_DIR}/${GATE_SCRIPT}`, ...(gate.dryRun ? ['--dry-run'] : [])];
 }
 
-/** The ConfigMap (`<name>-gate`) with the gate program (promotion_gate.py and its gate_*.py modules) shipped in the package, mounted at {@link GATE_SCRIPT_DIR}. */
-export function promotionGateScript(scope: Construct, name: string, namespace: string, labels: Record<string, string>): ConfigMapV1 {
-  return new ConfigMapV1(scope, 'GateScript', {
-    metadata: { name: `${name}-gate`, namespace, labels },
-    data: programFiles('training', GATE_SCRIPT),
-  });
+/**
+ * The ConfigMap with the gate program (promotion_gate.py and its gate_*.py modules) shipped in the package,
+ * mounted at {@link GATE_SCRIPT_DIR}: one per namespace (`mlops-program-promotion-gate`, under
+ * `namespaceScope`), shared by its training jobs.
+ */
+export function promotionGateScript(namespaceScope: Construct, namespace: string): ConfigMapV1 {
+  return SharedProgram.of(namespaceScope, { program: 'promotion-gate', namespace, files: () => programFiles('training', GATE_SCRIPT) });
 }

@@ -261,7 +261,7 @@ export class TrainingJob extends Construct {
     const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels };
 
     const drift = p.promotionGate?.blockOnDrift ? gateDriftSource(platform, p.promotionGate.driftModel ?? p.model ?? gateModel!, this.node.path) : undefined;
-    const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(this, p.name, ns, labels), modelName: gateModel!, drift };
+    const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(platform.namespace, ns), modelName: gateModel!, drift };
     this.gateScript = gate?.script;
     this.podSpec = trainingPodSpec({
       props: p, platform, artifacts, gate, workersServiceName,

@@ -85,14 +85,14 @@ describe('DriftMonitor CronJob', () => {
   });
 
   it('the program ConfigMap holds exactly the tested files from lib/: drift_check.py and every drift_*.py module', () => {
-    const program = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-drift-program');
+    const program = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-program-drift-check');
     const names = programFileNames();
     expect(names).toContain('drift_check.py');
     expect(names).toContain('drift_stats.py');
     expect(Object.keys(program.data)).toEqual(names);
     for (const name of names) expect(program.data[name]).toBe(readFileSync(join(SCRIPTS, name), 'utf8'));
     const volume = pod.volume.find((v: any) => v.name === 'program');
-    expect(volume.config_map.name).toContain('ChurnDrift_Program');
+    expect(volume.config_map.name).toContain('Namespace_Program-drift-check');
   });
 
   it('config.json carries the store URIs, thresholds, report prefix and Pushgateway', () => {
@@ -180,7 +180,7 @@ describe('DriftMonitor CronJob', () => {
   });
 
   it('shape', () => {
-    const { data: _program, ...rest } = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-drift-program');
+    const { data: _program, ...rest } = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-program-drift-check');
     expect({ cronJob: cron, programMetadata: rest }).toMatchSnapshot();
   });
 });

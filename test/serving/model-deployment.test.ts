@@ -47,7 +47,7 @@ describe('ModelDeployment: registry model', () => {
   });
 
   it('mounts the very wrapper that is tested (ConfigMap content = lib/serving/scripts/serve_model.py)', () => {
-    const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-model-scripts');
+    const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-program-serve-model');
     expect(cm.data['serve_model.py']).toBe(readFileSync(path.join(__dirname, '../../lib/serving/scripts/serve_model.py'), 'utf8'));
     expect(c.volume_mount).toContainEqual({ name: 'scripts', mount_path: '/opt/mlops', read_only: true });
   });

@@ -216,7 +216,7 @@ describe('TrainingJob: steps in order', () => {
     const gate = byName(pod.container, 'promotion-gate');
     expect(gate.command).toEqual(['python3', '/opt/mlops/promotion_gate.py']);
     expect(gate.image).toBe(IMAGE);
-    const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+    const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-program-promotion-gate');
     const scripts = join(__dirname, '../../lib/training/scripts');
     const names = readdirSync(scripts).filter((n) => n === 'promotion_gate.py' || /^gate_\w+\.py$/.test(n)).sort();
     expect(names).toEqual(expect.arrayContaining(['promotion_gate.py', 'gate_checks.py', 'gate_client.py']));
@@ -230,7 +230,7 @@ describe('TrainingJob: steps in order', () => {
   itWithTool(requireTool('/usr/bin/python3', ['--version']), 'the ConfigMap alone is a runnable program: its files in a directory of their own import each other', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gate-program-'));
     try {
-      const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+      const cm = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-program-promotion-gate');
       for (const [name, text] of Object.entries(cm.data as Record<string, string>)) writeFileSync(join(dir, name), text);
       const res = spawnSync('/usr/bin/python3', [join(dir, 'promotion_gate.py')], { encoding: 'utf8', env: {} });
       expect(res.stderr).toContain('MLFLOW_TRACKING_URI is required');
@@ -535,7 +535,9 @@ describe('TrainingJob: construct ids', () => {
     expect(ids('kubernetes_cron_job_v1')).toEqual([expect.stringMatching(/^Train_[0-9A-F]{8}$/)]) // the primary child, id 'Resource';
     expect(ids('kubernetes_service_account_v1')).toEqual([expect.stringMatching(/^Train_Identity_/)]);
     expect(ids('kubernetes_service_v1')).toEqual([expect.stringMatching(/^Train_Workers_/)]);
-    expect(ids('kubernetes_config_map_v1')).toEqual([expect.stringMatching(/^Train_GateScript_/)]);
+    // The gate program is shared by the namespace's training jobs: no ConfigMap of the job's own.
+    expect(ids('kubernetes_config_map_v1')).toEqual([]);
+    expect(Object.keys(resourcesOf(json, 'kubernetes_config_map_v1'))).toContainEqual(expect.stringMatching(/^Platform_Namespace_Program-promotion-gate_[0-9A-F]{8}$/));
   });
 });
 
@@ -548,7 +550,7 @@ describe('TrainingJob: shape', () => {
     });
     const cron = { ...cronOf(json) };
     // The gate script has its own tests; keep the snapshot readable.
-    const shipped = resourceNamed(json, 'kubernetes_config_map_v1', 'churn-gate');
+    const shipped = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-program-promotion-gate');
     const cm = { ...shipped, data: Object.fromEntries(Object.keys(shipped.data).map((name) => [name, '<file>'])) };
     expect({ cron, cm }).toMatchSnapshot();
   });
