@@ -197,6 +197,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
     this.alertmanagerUrl = `http://kps-alertmanager.${ns}.svc.cluster.local:9093`;
 
     let grafanaAdmin = p.grafanaAdminSecret;
+    let grafanaAdminResource: SecretV1 | undefined;
     if (!grafanaAdmin) {
       const password = generatedPassword(this, 'GrafanaAdminPassword', 32);
       const secret = new SecretV1(this, 'GrafanaAdminSecret', {
@@ -204,7 +205,10 @@ export class Monitoring extends Construct implements IMonitoringSink {
         data: { 'admin-user': 'admin', 'admin-password': password.result },
         type: 'Opaque',
       });
-      grafanaAdmin = { secretName: secret.metadata.name, userKey: 'admin-user', passwordKey: 'admin-password' };
+      // The plain name, not the resource's reference: a token inside the (large) values string makes cdktf
+      // rescan all of it at synth; the release depends on the Secret instead.
+      grafanaAdmin = { secretName: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' };
+      grafanaAdminResource = secret;
     }
     this.grafanaAdminSecretName = grafanaAdmin.secretName;
 
@@ -290,6 +294,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
       // CRDs, the operator and Prometheus' volume take a while on a fresh cluster.
       timeout: 900,
       values: [Lazy.stringValue({ produce: () => JSON.stringify(values()) })],
+      ...(grafanaAdminResource ? { dependsOn: [grafanaAdminResource] } : {}),
     });
 
     // Dashboards that aggregate all targets: one ConfigMap each, its data produced at synth time.

@@ -68,8 +68,11 @@ describe('Monitoring', () => {
   });
 
   it('takes the Grafana admin password from a generated Secret, never a literal', () => {
-    expect(values.grafana.admin).toEqual({ existingSecret: expect.stringContaining('kubernetes_secret_v1'), userKey: 'admin-user', passwordKey: 'admin-password' });
+    expect(values.grafana.admin).toEqual({ existingSecret: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' });
     const secret = resourceNamed(json, 'kubernetes_secret_v1', 'grafana-admin');
+    // The values name the Secret literally (no token in the large values string), so the release waits for it.
+    const release = resourceNamed(json, 'helm_release', 'kube-prometheus-stack');
+    expect(release.depends_on).toContainEqual(expect.stringMatching(/^kubernetes_secret_v1\.[^.]*GrafanaAdminSecret/));
     expect(secret.data['admin-password']).toMatch(/^\$\{random_password\.[^}]+\.result\}$/);
     expect(text).not.toContain('prom-operator');
     expect(values.grafana.adminPassword).toBeUndefined();
