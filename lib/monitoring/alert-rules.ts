@@ -1,11 +1,15 @@
-import type { DriftWatch, ModelWatch, TrackingServerWatch, TrainingWatch, WatchTarget } from '../core/observability';
+import type { DriftWatch, ModelWatch, TrackingServerWatch, WatchTarget } from '../core/observability';
 import { formatDuration } from '../core/validators';
+import { buildObjectiveGroups, driftStaleAfterSeconds, OBJECTIVES, type ObjectiveGroup } from './objectives';
 
 /**
- * Prometheus alert rules generated from the registered {@link WatchTarget}s:
- * one rule group per target, thresholds taken from the target (which the
- * workload constructs fill from their props). Pure functions, so tests feed
- * the very same output to `promtool check rules` and `promtool test rules`.
+ * Prometheus alert rules generated from the registered {@link WatchTarget}s.
+ * Models, training jobs and drift monitors share fleet-wide rules that join on
+ * each workload's objectives, kept as data (see `objectives.ts`), so the rules
+ * do not grow with the fleet: a rule per alert, plus one per distinct
+ * `for` window (drift) or metric naming (models). Tracking servers keep a rule
+ * group each. Pure functions, so tests feed the very same output to
+ * `promtool check rules` and `promtool test rules`.
  */
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -16,7 +20,11 @@ export interface AlertRule {
   readonly expr: string;
   /** Omitted when the alert fires on the first failing evaluation. */
   readonly for?: string;
-  readonly labels: { readonly severity: Severity; readonly component: string; readonly namespace: string; readonly model?: string } & Record<string, string>;
+  /**
+   * Static labels. Fleet-wide rules take `severity`, `namespace` and `model` from the series they join
+   * on, and set helper labels of the objective series to `''`, which removes them from the alert.
+   */
+  readonly labels: { readonly component: string; readonly severity?: Severity } & Record<string, string>;
   readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
 }
 
@@ -73,7 +81,12 @@ export function histogramBase(name: string): string {
   return name.replace(/_bucket$/, '');
 }
 
-/** One rule group per target, in registration order. */
+/**
+ * The alert rule groups: one per tracking server, then `mlops-models`,
+ * `mlops-training` and `mlops-drift` for the fleet (each only when such
+ * workloads are registered). They join on the objective groups
+ * ({@link buildObjectiveGroups}), which Prometheus must load too.
+ */
 export function buildRuleGroups(targets: readonly WatchTarget[], opts: RuleOptions = {}): RuleGroup[] {
   const o = {
     runbookBaseUrl: opts.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
@@ -84,22 +97,26 @@ export function buildRuleGroups(targets: readonly WatchTarget[], opts: RuleOptio
     trackingDownFor: opts.trackingDownFor ?? '5m',
   };
   const runbook = (alert: string) => `${o.runbookBaseUrl}#${alert.toLowerCase()}`;
-  return targets.map((t) => {
-    switch (t.kind) {
-      case 'tracking-server':
-        return { name: `mlops-tracking-${t.scrape.namespace}-${t.name}`, rules: trackingRules(t, o, runbook) };
-      case 'model':
-        return { name: `mlops-model-${t.namespace}-${t.model}`, rules: modelRules(t, o, runbook) };
-      case 'training':
-        return { name: `mlops-training-${t.namespace}-${t.name}`, rules: trainingRules(t, runbook) };
-      case 'drift':
-        return { name: `mlops-drift-${t.namespace}-${t.model}`, rules: driftRules(t, runbook) };
-    }
-  });
+  const groups: RuleGroup[] = [];
+  for (const t of targets) {
+    if (t.kind === 'tracking-server') groups.push({ name: `mlops-tracking-${t.scrape.namespace}-${t.name}`, rules: trackingRules(t, o, runbook) });
+  }
+  const models = targets.filter((t): t is ModelWatch => t.kind === 'model');
+  if (models.length) groups.push({ name: 'mlops-models', rules: modelRules(models, o, runbook) });
+  const training = targets.filter((t) => t.kind === 'training');
+  if (training.length) groups.push({ name: 'mlops-training', rules: trainingRules(training.some((t) => t.cronJobName), training.some((t) => t.schedulePeriodSeconds && t.cronJobName), training.some((t) => t.jobName), runbook) });
+  const drift = targets.filter((t): t is DriftWatch => t.kind === 'drift');
+  if (drift.length) groups.push({ name: 'mlops-drift', rules: driftRules(drift, runbook) });
+  return groups;
+}
+
+/** The alert rules and the objectives they join on, as one list of groups (for a rule file). */
+export function ruleFileGroups(targets: readonly WatchTarget[], opts: RuleOptions = {}): (RuleGroup | ObjectiveGroup)[] {
+  return [...buildRuleGroups(targets, opts), ...buildObjectiveGroups(targets)];
 }
 
 /** The rule file as text. JSON is valid YAML, and promtool and the chart accept it. */
-export function renderRuleFile(groups: readonly RuleGroup[]): string {
+export function renderRuleFile(groups: readonly (RuleGroup | ObjectiveGroup)[]): string {
   return JSON.stringify({ groups }, null, 2) + '\n';
 }
 
@@ -109,6 +126,13 @@ type Runbook = (alert: string) => string;
 /** A PromQL string literal. */
 function q(value: string): string {
   return JSON.stringify(value);
+}
+
+/** Distinct values in first-seen order. */
+function distinct<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const i of items) if (!seen.has(key(i))) seen.set(key(i), i);
+  return [...seen.values()];
 }
 
 function trackingRules(t: TrackingServerWatch, o: Opts, runbook: Runbook): AlertRule[] {
@@ -129,50 +153,54 @@ function trackingRules(t: TrackingServerWatch, o: Opts, runbook: Runbook): Alert
   ];
 }
 
-function modelRules(t: ModelWatch, o: Opts, runbook: Runbook): AlertRule[] {
-  const sel = `namespace=${q(t.namespace)}, model=${q(t.model)}`;
-  const severity = t.severity ?? 'critical';
-  const labels = { severity, component: 'model', namespace: t.namespace, model: t.model };
+const BY_MODEL = 'on (namespace, model)';
+
+function modelRules(models: readonly ModelWatch[], o: Opts, runbook: Runbook): AlertRule[] {
+  // One latency and one error rule; a model whose server names its metrics differently adds a term to each.
+  const namings = distinct(models, (x) => `${histogramBase(x.metrics.requestDuration)} ${x.metrics.requestsTotal} ${x.metrics.statusLabel}`);
+  const either = (terms: string[]) => (terms.length === 1 ? terms[0]! : `(${terms.join(' or ')})`);
+  const p95 = either(namings.map((m) =>
+    `histogram_quantile(0.95, sum by (namespace, model, le, variant) (rate(${histogramBase(m.metrics.requestDuration)}_bucket{model!=""}[${o.rateWindow}])))`));
+  const errorRatio = either(namings.map((m) =>
+    `sum by (namespace, model, variant) (rate(${m.metrics.requestsTotal}{model!="", ${m.metrics.statusLabel}=~"5.."}[${o.rateWindow}]))` +
+    ` / sum by (namespace, model, variant) (rate(${m.metrics.requestsTotal}{model!=""}[${o.rateWindow}]))`));
   const rules: AlertRule[] = [
     {
       alert: ALERTS.modelLatency,
-      expr:
-        `histogram_quantile(0.95, sum by (le, variant) (rate(${histogramBase(t.metrics.requestDuration)}_bucket{${sel}}[${o.rateWindow}])))` +
-        ` > ${t.latencyP95Seconds}`,
+      expr: `${p95} > ${BY_MODEL} group_left (severity, objective) ${OBJECTIVES.latency}`,
       for: o.latencyFor,
-      labels,
+      labels: { component: 'model', objective: '' },
       annotations: {
-        summary: `Model ${t.model} p95 latency above its ${t.latencyP95Seconds}s objective`,
-        description: `p95 latency of model ${t.model} ({{ $labels.variant }}) is {{ $value | humanizeDuration }}, above the ${t.latencyP95Seconds}s objective for ${o.latencyFor}.`,
+        summary: 'Model {{ $labels.model }} p95 latency above its {{ $labels.objective }}s objective',
+        description: `p95 latency of model {{ $labels.model }} ({{ $labels.variant }}) is {{ $value | humanizeDuration }}, above the {{ $labels.objective }}s objective for ${o.latencyFor}.`,
         runbook_url: runbook(ALERTS.modelLatency),
       },
     },
     {
       alert: ALERTS.modelErrors,
-      expr:
-        `sum by (variant) (rate(${t.metrics.requestsTotal}{${sel}, ${t.metrics.statusLabel}=~"5.."}[${o.rateWindow}]))` +
-        ` / sum by (variant) (rate(${t.metrics.requestsTotal}{${sel}}[${o.rateWindow}])) > ${t.errorRatio}`,
+      expr: `${errorRatio} > ${BY_MODEL} group_left (severity, budget) ${OBJECTIVES.errorBudget}`,
       for: o.errorRateFor,
-      labels,
+      labels: { component: 'model', budget: '' },
       annotations: {
-        summary: `Model ${t.model} error rate above its ${t.errorRatio * 100}% budget`,
-        description: `{{ $value | humanizePercentage }} of requests to model ${t.model} ({{ $labels.variant }}) failed with 5xx over ${o.rateWindow}, above the ${t.errorRatio * 100}% budget for ${o.errorRateFor}.`,
+        summary: 'Model {{ $labels.model }} error rate above its {{ $labels.budget }}% budget',
+        description: `{{ $value | humanizePercentage }} of requests to model {{ $labels.model }} ({{ $labels.variant }}) failed with 5xx over ${o.rateWindow}, above the {{ $labels.budget }}% budget for ${o.errorRateFor}.`,
         runbook_url: runbook(ALERTS.modelErrors),
       },
     },
   ];
-  if (t.autoscalerName) {
-    const hpa = `namespace=${q(t.namespace)}, horizontalpodautoscaler=${q(t.autoscalerName)}`;
+  if (models.some((m) => m.autoscalerName)) {
+    const hpa = 'on (namespace, horizontalpodautoscaler)';
     rules.push({
       alert: ALERTS.autoscalerPinned,
       expr:
-        `max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{${hpa}})` +
-        ` >= max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{${hpa}})`,
+        `(max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas)` +
+        ` >= max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas))` +
+        ` * ${hpa} group_left (model, max_replicas) (${OBJECTIVES.autoscaler} > bool 0)`,
       for: o.autoscalerPinnedFor,
-      labels: { ...labels, severity: 'warning' },
+      labels: { severity: 'warning', component: 'model', max_replicas: '' },
       annotations: {
-        summary: `Model ${t.model} autoscaler pinned at its maximum of ${t.maxReplicas} replicas`,
-        description: `Autoscaler ${t.autoscalerName} of model ${t.model} has run at its maximum replicas for ${o.autoscalerPinnedFor}; traffic beyond this is served slower or dropped. Raise maxReplicas or investigate the load.`,
+        summary: 'Model {{ $labels.model }} autoscaler pinned at its maximum of {{ $labels.max_replicas }} replicas',
+        description: `Autoscaler {{ $labels.horizontalpodautoscaler }} of model {{ $labels.model }} has run at its maximum replicas for ${o.autoscalerPinnedFor}; traffic beyond this is served slower or dropped. Raise maxReplicas or investigate the load.`,
         runbook_url: runbook(ALERTS.autoscalerPinned),
       },
     });
@@ -180,53 +208,54 @@ function modelRules(t: ModelWatch, o: Opts, runbook: Runbook): AlertRule[] {
   return rules;
 }
 
-function trainingRules(t: TrainingWatch, runbook: Runbook): AlertRule[] {
-  const severity = t.severity ?? 'warning';
-  const labels = { severity, component: 'training', namespace: t.namespace, training: t.name, ...(t.model ? { model: t.model } : {}) };
-  const ns = `namespace=${q(t.namespace)}`;
+function trainingRules(scheduled: boolean, withPeriod: boolean, oneOff: boolean, runbook: Runbook): AlertRule[] {
   const rules: AlertRule[] = [];
-  if (t.cronJobName) {
-    const cron = `${ns}, cronjob=${q(t.cronJobName)}`;
-    const lastSuccess = `max by (namespace) (kube_cronjob_status_last_successful_time{${cron}})`;
-    const start = `kube_job_status_start_time{${ns}}`;
+  const about = '(training, model, severity)';
+  if (scheduled) {
+    const info = `(${OBJECTIVES.trainingCronJob} >= bool 0)`;
+    // Each Job with the CronJob that owns it as label `cronjob`.
+    const owner = 'max by (namespace, job_name, cronjob) (label_replace(kube_job_owner{owner_kind="CronJob"}, "cronjob", "$1", "owner_name", "(.+)"))';
+    const lastSuccess = 'max by (namespace, cronjob) (kube_cronjob_status_last_successful_time)';
+    const start = `(kube_job_status_start_time * on (namespace, job_name) group_left (cronjob) ${owner})`;
     rules.push({
       alert: ALERTS.trainingFailed,
-      // A failed Job of this CronJob that started after the last success: a later
+      // A failed Job of a training CronJob that started after the CronJob's last success: a later
       // success resolves the alert even while the failed Job is kept in history.
       expr:
-        `(max by (namespace, job_name) (kube_job_status_failed{${ns}}) > 0)` +
-        ` and on (namespace, job_name) kube_job_owner{${ns}, owner_kind="CronJob", owner_name=${q(t.cronJobName)}}` +
-        ` and on (namespace, job_name) ((${start} > on (namespace) group_left () ${lastSuccess}) or (${start} unless on (namespace) ${lastSuccess}))`,
-      labels,
+        `(max by (namespace, job_name) (kube_job_status_failed) > 0)` +
+        ` * on (namespace, job_name) group_left (cronjob, training, model, severity) (${owner} * on (namespace, cronjob) group_left ${about} ${info})` +
+        ` and on (namespace, job_name) ((${start} > on (namespace, cronjob) group_left () ${lastSuccess}) or (${start} unless on (namespace, cronjob) ${lastSuccess}))`,
+      labels: { component: 'training', cronjob: '' },
       annotations: {
-        summary: `Training ${t.name} failed`,
-        description: `Job {{ $labels.job_name }} of scheduled training ${t.name} in namespace ${t.namespace} failed and no run has succeeded since. See \`kubectl -n ${t.namespace} logs job/{{ $labels.job_name }}\`.`,
+        summary: 'Training {{ $labels.training }} failed',
+        description: 'Job {{ $labels.job_name }} of scheduled training {{ $labels.training }} in namespace {{ $labels.namespace }} failed and no run has succeeded since. See `kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }}`.',
         runbook_url: runbook(ALERTS.trainingFailed),
       },
     });
-    if (t.schedulePeriodSeconds) {
-      const limit = Math.round(t.schedulePeriodSeconds * 1.5);
-      rules.push({
-        alert: ALERTS.retrainingMissed,
-        // Before the first success, the CronJob's creation time starts the clock.
-        expr: `time() - max by (namespace) (kube_cronjob_status_last_successful_time{${cron}} or kube_cronjob_created{${cron}}) > ${limit}`,
-        labels,
-        annotations: {
-          summary: `Scheduled retraining ${t.name} missed`,
-          description: `Scheduled training ${t.name} (CronJob ${t.cronJobName}) has not succeeded for {{ $value | humanizeDuration }}, more than 1.5 times its period of ${formatDuration(t.schedulePeriodSeconds)}.`,
-          runbook_url: runbook(ALERTS.retrainingMissed),
-        },
-      });
-    }
   }
-  if (t.jobName) {
+  if (withPeriod) {
+    rules.push({
+      alert: ALERTS.retrainingMissed,
+      // Before the first success, the CronJob's creation time starts the clock.
+      expr:
+        'time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time or kube_cronjob_created)' +
+        ` > on (namespace, cronjob) group_left (training, model, severity, period) (${OBJECTIVES.trainingCronJob} > 0)`,
+      labels: { component: 'training', cronjob: '', period: '' },
+      annotations: {
+        summary: 'Scheduled retraining {{ $labels.training }} missed',
+        description: 'Scheduled training {{ $labels.training }} (CronJob {{ $labels.cronjob }}) has not succeeded for {{ $value | humanizeDuration }}, more than 1.5 times its period of {{ $labels.period }}.',
+        runbook_url: runbook(ALERTS.retrainingMissed),
+      },
+    });
+  }
+  if (oneOff) {
     rules.push({
       alert: ALERTS.trainingFailed,
-      expr: `max by (namespace, job_name) (kube_job_status_failed{${ns}, job_name=${q(t.jobName)}}) > 0`,
-      labels,
+      expr: `(max by (namespace, job_name) (kube_job_status_failed) > 0) * on (namespace, job_name) group_left ${about} ${OBJECTIVES.trainingJob}`,
+      labels: { component: 'training' },
       annotations: {
-        summary: `Training ${t.name} failed`,
-        description: `Job ${t.jobName} in namespace ${t.namespace} failed. See \`kubectl -n ${t.namespace} logs job/${t.jobName}\`.`,
+        summary: 'Training {{ $labels.training }} failed',
+        description: 'Job {{ $labels.job_name }} in namespace {{ $labels.namespace }} failed. See `kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }}`.',
         runbook_url: runbook(ALERTS.trainingFailed),
       },
     });
@@ -234,56 +263,60 @@ function trainingRules(t: TrainingWatch, runbook: Runbook): AlertRule[] {
   return rules;
 }
 
-function driftRules(t: DriftWatch, runbook: Runbook): AlertRule[] {
-  const severity = t.severity ?? 'warning';
-  const labels = { severity, component: 'drift', namespace: t.namespace, model: t.model };
+function driftRules(monitors: readonly DriftWatch[], runbook: Runbook): AlertRule[] {
   // Pushgateway series carry the grouping labels the drift job pushed (`namespace`, `model`); scraped with
   // honor_labels, so `namespace` is the model's, not the Pushgateway's.
-  const m = `namespace=${q(t.namespace)}, model=${q(t.model)}`;
-  const stale = Math.round(t.schedulePeriodSeconds * 1.5);
-  const sustained = formatDuration(t.sustainedForSeconds);
-  const lastRun = `mlops_drift_last_run_timestamp_seconds{${m}}`;
+  const helpers = { cronjob: '', period: '', stale_after: '', sustained_for: '' };
+  const labels = { component: 'drift', ...helpers };
+  const severityOf = (selector = '') => `${BY_MODEL} group_left (severity) (${OBJECTIVES.drift}${selector} > bool 0)`;
   const stoppedAnnotations = {
-    summary: `Drift monitor of model ${t.model} stopped reporting`,
-    description: `The drift check of model ${t.model} (CronJob ${t.cronJobName} in ${t.namespace}) has not reported a run for more than 1.5 times its period of ${formatDuration(t.schedulePeriodSeconds)}.`,
+    summary: 'Drift monitor of model {{ $labels.model }} stopped reporting',
+    description: 'The drift check of model {{ $labels.model }} (CronJob {{ $labels.cronjob }} in {{ $labels.namespace }}) has not reported a run for more than 1.5 times its period of {{ $labels.period }}.',
     runbook_url: runbook(ALERTS.driftStopped),
   };
-  return [
-    {
+  const rules: AlertRule[] = [];
+  // `for` cannot come from data: one rule per distinct sustained window.
+  for (const t of distinct(monitors, (m) => String(m.sustainedForSeconds))) {
+    const sustained = formatDuration(t.sustainedForSeconds);
+    rules.push({
       alert: ALERTS.driftDetected,
-      expr: `max by (model) (mlops_drift_detected{${m}}) == 1`,
+      expr: `(max by (namespace, model) (mlops_drift_detected) == 1) * ${severityOf(`{sustained_for=${q(sustained)}}`)}`,
       for: sustained,
-      labels,
+      labels: { component: 'drift' },
       annotations: {
-        summary: `Data drift detected for model ${t.model}`,
-        description: `The drift check of model ${t.model} has reported dataset drift for ${sustained}. Check the per-feature drift dashboard; retraining may be due.`,
+        summary: 'Data drift detected for model {{ $labels.model }}',
+        description: `The drift check of model {{ $labels.model }} has reported dataset drift for ${sustained}. Check the per-feature drift dashboard; retraining may be due.`,
         runbook_url: runbook(ALERTS.driftDetected),
       },
-    },
-    {
+    });
+  }
+  rules.push({
+    alert: ALERTS.driftStopped,
+    expr: `time() - max by (namespace, model) (mlops_drift_last_run_timestamp_seconds) > ${BY_MODEL} group_left (severity, cronjob, period) ${OBJECTIVES.drift}`,
+    // Distinct `signal` labels keep the rules of this alert apart.
+    labels: { ...labels, signal: 'stale' },
+    annotations: stoppedAnnotations,
+  });
+  // Never reported at all (new install, or the Pushgateway lost its data): give the first run 1.5 periods.
+  for (const t of distinct(monitors, (m) => String(driftStaleAfterSeconds(m)))) {
+    const stale = formatDuration(driftStaleAfterSeconds(t));
+    rules.push({
       alert: ALERTS.driftStopped,
-      expr: `time() - max by (model) (${lastRun}) > ${stale}`,
-      // Distinct `signal` labels keep the two rules of this alert apart (promtool lints duplicates).
-      labels: { ...labels, signal: 'stale' },
-      annotations: stoppedAnnotations,
-    },
-    {
-      // Never reported at all (new install, or the Pushgateway lost its data): give the first run 1.5 periods.
-      alert: ALERTS.driftStopped,
-      expr: `absent(${lastRun})`,
-      for: formatDuration(stale),
+      expr: `${OBJECTIVES.drift}{stale_after=${q(stale)}} unless ${BY_MODEL} mlops_drift_last_run_timestamp_seconds`,
+      for: stale,
       labels: { ...labels, signal: 'absent' },
       annotations: stoppedAnnotations,
+    });
+  }
+  rules.push({
+    alert: ALERTS.driftCheckFailed,
+    expr: `(max by (namespace, model, reason) (mlops_drift_check_error) == 1) * ${severityOf()}`,
+    labels: { component: 'drift' },
+    annotations: {
+      summary: 'Drift check of model {{ $labels.model }} fails',
+      description: 'The last drift check of model {{ $labels.model }} could not read or validate its data (reason {{ $labels.reason }}).',
+      runbook_url: runbook(ALERTS.driftCheckFailed),
     },
-    {
-      alert: ALERTS.driftCheckFailed,
-      expr: `max by (model, reason) (mlops_drift_check_error{${m}}) == 1`,
-      labels,
-      annotations: {
-        summary: `Drift check of model ${t.model} fails`,
-        description: `The last drift check of model ${t.model} could not read or validate its data (reason {{ $labels.reason }}).`,
-        runbook_url: runbook(ALERTS.driftCheckFailed),
-      },
-    },
-  ];
+  });
+  return rules;
 }
