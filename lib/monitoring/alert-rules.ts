@@ -2,6 +2,8 @@ import type { DriftWatch, ModelWatch, TrackingServerWatch, WatchTarget } from '.
 import { formatDuration } from '../core/validators';
 import { buildObjectiveGroups, driftStaleAfterSeconds, OBJECTIVES, type ObjectiveGroup } from './objectives';
 
+export type { ObjectiveGroup } from './objectives';
+
 /**
  * Prometheus alert rules generated from the registered {@link WatchTarget}s.
  * Models, training jobs and drift monitors share fleet-wide rules that join on
@@ -69,11 +71,12 @@ export const ALERTS = {
   driftCheckFailed: 'MlopsDriftCheckFailed',
 } as const;
 
-/** The Prometheus scrape job of a target; rules and scrape configs agree on it through this function. */
-export function scrapeJobName(target: TrackingServerWatch | ModelWatch): string {
-  return target.kind === 'tracking-server'
-    ? `mlops/tracking/${target.scrape.namespace}/${target.name}`
-    : `mlops/model/${target.namespace}/${target.model}`;
+/**
+ * The Prometheus scrape job of a tracking server; rules and scrape configs agree on it through this
+ * function. Models share one job (`mlops/models`); their rules select by the `model` label.
+ */
+export function scrapeJobName(target: TrackingServerWatch): string {
+  return `mlops/tracking/${target.scrape.namespace}/${target.name}`;
 }
 
 /** Name of the histogram without its `_bucket` suffix (targets may give either). */

@@ -1,4 +1,4 @@
-import { DashboardBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
@@ -6,11 +6,16 @@ import { GraphThresholdsStyleMode, LegendDisplayMode, LegendPlacement } from '@g
 import { Token } from '../core/cdktf';
 import type { DriftWatch, ModelWatch, TrackingServerWatch, TrainingWatch, WatchTarget } from '../core/observability';
 import { histogramBase, scrapeJobName } from './alert-rules';
+import { OBJECTIVES } from './objectives';
 
 /**
  * Grafana dashboards built with the Grafana Foundation SDK from the registered
  * targets: a platform overview, one dashboard per model, training and drift.
  * Monitoring ships them as ConfigMaps that Grafana's sidecar loads.
+ *
+ * The fleet dashboards (overview, training, drift) do not grow with the fleet:
+ * they select workloads with `namespace`, `model` and `training` variables read
+ * from the objective series, and repeat their rows per selected workload.
  *
  * Queries use Grafana's `$__rate_interval` and never `${...}` (Terraform would
  * read it as an interpolation inside the synthesized JSON).
@@ -69,6 +74,15 @@ function dashboard(uid: string, title: string): DashboardBuilder {
   return new DashboardBuilder(title).uid(uid).tags(TAGS).refresh('30s').time({ from: 'now-6h', to: 'now' }).timezone('browser').readonly();
 }
 
+/** A multi-value variable with "All", its values the label values of a query. */
+function variable(name: string, label: string, labelValuesOf: string, label_ = name): QueryVariableBuilder {
+  const query = `label_values(${labelValuesOf}, ${label_})`;
+  return new QueryVariableBuilder(name).label(label).datasource(DATASOURCE).query(query).definition(query)
+    .multi(true).includeAll(true).refresh(VariableRefresh.OnTimeRangeChanged).sort(VariableSort.AlphabeticalAsc);
+}
+
+const NS = 'namespace=~"$namespace"';
+
 /** Grafana uids are at most 40 characters. */
 function uid(name: string): string {
   return name.length <= 40 ? name : name.slice(0, 31) + '-' + hash(name);
@@ -96,9 +110,17 @@ function overview(targets: readonly WatchTarget[]): Dashboard {
   }
   const models = targets.filter((x): x is ModelWatch => x.kind === 'model');
   if (models.length) {
-    d.withRow(new RowBuilder('Models'))
-      .withPanel(series('Requests per second by model', 'reqps', models.map((m) => q(`sum by (model) (rate(${m.metrics.requestsTotal}{namespace="${m.namespace}", model="${m.model}"}${RATE}))`, '{{model}}'))))
-      .withPanel(series('Error rate by model', 'percentunit', models.map((m) => q(`sum by (model) (rate(${m.metrics.requestsTotal}{namespace="${m.namespace}", model="${m.model}", ${m.metrics.statusLabel}=~"5.."}${RATE})) / sum by (model) (rate(${m.metrics.requestsTotal}{namespace="${m.namespace}", model="${m.model}"}${RATE}))`, '{{model}}'))));
+    // One query per metric naming (the library's server has one), whatever the number of models.
+    const namings = [...new Map(models.map((m) => [`${m.metrics.requestsTotal} ${m.metrics.statusLabel} ${histogramBase(m.metrics.requestDuration)}`, m])).values()];
+    const sel = `${NS}, model=~"$model"`;
+    d.withVariable(variable('namespace', 'Namespace', OBJECTIVES.latency))
+      .withVariable(variable('model', 'Model', `${OBJECTIVES.latency}{${NS}}`))
+      .withRow(new RowBuilder('Models'))
+      .withPanel(series('Requests per second by model', 'reqps', namings.map((m) => q(`sum by (namespace, model) (rate(${m.metrics.requestsTotal}{${sel}}${RATE}))`, '{{namespace}}/{{model}}'))))
+      .withPanel(series('Error rate by model', 'percentunit', namings.map((m) => q(`sum by (namespace, model) (rate(${m.metrics.requestsTotal}{${sel}, ${m.metrics.statusLabel}=~"5.."}${RATE})) / sum by (namespace, model) (rate(${m.metrics.requestsTotal}{${sel}}${RATE}))`, '{{namespace}}/{{model}}'))))
+      // Each model against its own objectives: above 1 is a breach, whatever the objective.
+      .withPanel(series('p95 latency / objective', 'none', namings.map((m) => q(`histogram_quantile(0.95, sum by (namespace, model, le) (rate(${histogramBase(m.metrics.requestDuration)}_bucket{${sel}}${RATE}))) / on (namespace, model) group_left () ${OBJECTIVES.latency}`, '{{namespace}}/{{model}}')), { threshold: 1 }))
+      .withPanel(series('Error rate / budget', 'none', namings.map((m) => q(`sum by (namespace, model) (rate(${m.metrics.requestsTotal}{${sel}, ${m.metrics.statusLabel}=~"5.."}${RATE})) / sum by (namespace, model) (rate(${m.metrics.requestsTotal}{${sel}}${RATE})) / on (namespace, model) group_left () ${OBJECTIVES.errorBudget}`, '{{namespace}}/{{model}}')), { threshold: 1 }));
   }
   d.withRow(new RowBuilder('Alerts'))
     .withPanel(series('Firing MLOps alerts', 'none', [q('sum by (alertname, model) (ALERTS{alertstate="firing", alertname=~"Mlops.*"})', '{{alertname}} {{model}}')], { span: 24 }));
@@ -148,36 +170,43 @@ function model(m: ModelWatch): Dashboard {
 
 function training(jobs: readonly TrainingWatch[]): Dashboard {
   const d = dashboard('mlops-training', 'MLOps / Training');
-  for (const t of jobs) {
-    const owner = t.cronJobName
-      ? `kube_job_owner{namespace="${t.namespace}", owner_kind="CronJob", owner_name="${t.cronJobName}"}`
-      : `kube_job_owner{namespace="${t.namespace}", job_name="${t.jobName ?? t.name}"}`;
-    // Per-Job series restricted to this training's Jobs by joining on their owner.
-    const ofJobs = (metric: string) => `${metric}{namespace="${t.namespace}"} * on (namespace, job_name) group_left () max by (namespace, job_name) (${owner})`;
-    d.withRow(new RowBuilder(`Training ${t.name}${t.model ? ` (model ${t.model})` : ''}`))
-      .withPanel(stat('Runs succeeded (kept in history)', 'none', q(`count(${ofJobs('kube_job_status_succeeded')} > 0) or vector(0)`), undefined, 6))
-      .withPanel(stat('Runs failed (kept in history)', 'none', q(`count(${ofJobs('kube_job_status_failed')} > 0) or vector(0)`), 0.5, 6))
-      .withPanel(stat('Time since last success', 's',
-        q(t.cronJobName ? `time() - max(kube_cronjob_status_last_successful_time{namespace="${t.namespace}", cronjob="${t.cronJobName}"})` : `time() - max(${ofJobs('kube_job_status_completion_time')})`),
-        t.schedulePeriodSeconds ? t.schedulePeriodSeconds * 1.5 : undefined, 12))
-      .withPanel(series('Run duration', 's', [q(`(${ofJobs('kube_job_status_completion_time')}) - (${ofJobs('kube_job_status_start_time')})`, '{{job_name}}')], { span: 24 }));
-  }
+  if (!jobs.length) return d.build();
+  const cron = `${OBJECTIVES.trainingCronJob}{${NS}, training="$training"}`;
+  const oneOff = `${OBJECTIVES.trainingJob}{${NS}, training="$training"}`;
+  // The Jobs of the training in this row: those its CronJob owns, or its one-off Job.
+  const owner =
+    `max by (namespace, job_name) ((label_replace(kube_job_owner{${NS}, owner_kind="CronJob"}, "cronjob", "$1", "owner_name", "(.+)")` +
+    ` * on (namespace, cronjob) group_left () (${cron} >= bool 0)) or on (namespace, job_name) ${oneOff})`;
+  const ofJobs = (metric: string) => `${metric}{${NS}} * on (namespace, job_name) group_left () ${owner}`;
+  const lastSuccess = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${NS}}) * on (namespace, cronjob) group_left () (${cron} >= bool 0)`;
+  d.withVariable(variable('namespace', 'Namespace', `{__name__=~"${OBJECTIVES.trainingCronJob}|${OBJECTIVES.trainingJob}"}`))
+    .withVariable(variable('training', 'Training', `{__name__=~"${OBJECTIVES.trainingCronJob}|${OBJECTIVES.trainingJob}", ${NS}}`))
+    .withRow(new RowBuilder('Training $training').repeat('training'))
+    .withPanel(stat('Runs succeeded (kept in history)', 'none', q(`count(${ofJobs('kube_job_status_succeeded')} > 0) or vector(0)`), undefined, 6))
+    .withPanel(stat('Runs failed (kept in history)', 'none', q(`count(${ofJobs('kube_job_status_failed')} > 0) or vector(0)`), 0.5, 6))
+    // Against the training's own limit (1.5 periods): above 1 means retraining was missed.
+    .withPanel(stat('Time since last success / limit', 'none', q(`max((time() - ${lastSuccess}) / on (namespace, cronjob) group_left () (${cron} > 0))`), 1, 6))
+    .withPanel(stat('Time since last success', 's', q(`time() - max(${lastSuccess} or max by (namespace, job_name) (${ofJobs('kube_job_status_completion_time')}))`), undefined, 6))
+    .withPanel(series('Run duration', 's', [q(`(${ofJobs('kube_job_status_completion_time')}) - (${ofJobs('kube_job_status_start_time')})`, '{{job_name}}')], { span: 24 }));
   return d.build();
 }
 
 function drift(monitors: readonly DriftWatch[]): Dashboard {
   const d = dashboard('mlops-drift', 'MLOps / Drift');
-  for (const t of monitors) {
-    const m = `namespace="${t.namespace}", model="${t.model}"`;
-    d.withRow(new RowBuilder(`Model ${t.model}`))
-      .withPanel(stat('Drift detected', 'none', q(`max(mlops_drift_detected{${m}})`), 0.5, 6))
-      .withPanel(stat('Share of features drifted', 'percentunit', q(`max(mlops_drift_share{${m}})`), undefined, 6))
-      .withPanel(stat('Since last run', 's', q(`time() - max(mlops_drift_last_run_timestamp_seconds{${m}})`), t.schedulePeriodSeconds * 1.5, 6))
-      .withPanel(stat('Since last successful run', 's', q(`time() - max(mlops_drift_last_success_timestamp_seconds{${m}})`), t.schedulePeriodSeconds * 1.5, 6))
-      .withPanel(series('Per-feature drift score (PSI)', 'none', [q(`max by (feature) (mlops_drift_feature_psi{${m}})`, '{{feature}}')]))
-      .withPanel(series('Drifted features', 'none', [q(`max by (feature) (mlops_drift_feature_drifted{${m}})`, '{{feature}}')], { max: 1 }))
-      .withPanel(series('Drift flag', 'none', [q(`max(mlops_drift_detected{${m}})`, 'drift detected')], { span: 24, max: 1 }));
-  }
+  if (!monitors.length) return d.build();
+  const m = `${NS}, model="$model"`;
+  const staleAfter = `on (namespace, model) group_left () ${OBJECTIVES.drift}`;
+  d.withVariable(variable('namespace', 'Namespace', OBJECTIVES.drift))
+    .withVariable(variable('model', 'Model', `${OBJECTIVES.drift}{${NS}}`))
+    .withRow(new RowBuilder('Model $model').repeat('model'))
+    .withPanel(stat('Drift detected', 'none', q(`max(mlops_drift_detected{${m}})`), 0.5, 6))
+    .withPanel(stat('Share of features drifted', 'percentunit', q(`max(mlops_drift_share{${m}})`), undefined, 6))
+    // Against the monitor's own limit (1.5 periods): above 1 means the check stopped reporting.
+    .withPanel(stat('Since last run / limit', 'none', q(`max((time() - max by (namespace, model) (mlops_drift_last_run_timestamp_seconds{${m}})) / ${staleAfter})`), 1, 6))
+    .withPanel(stat('Since last successful run / limit', 'none', q(`max((time() - max by (namespace, model) (mlops_drift_last_success_timestamp_seconds{${m}})) / ${staleAfter})`), 1, 6))
+    .withPanel(series('Per-feature drift score (PSI)', 'none', [q(`max by (feature) (mlops_drift_feature_psi{${m}})`, '{{feature}}')]))
+    .withPanel(series('Drifted features', 'none', [q(`max by (feature) (mlops_drift_feature_drifted{${m}})`, '{{feature}}')], { max: 1 }))
+    .withPanel(series('Drift flag', 'none', [q(`max(mlops_drift_detected{${m}})`, 'drift detected')], { span: 24, max: 1 }));
   return d.build();
 }
 

@@ -1,8 +1,10 @@
 export * from './monitoring';
-export { ALERTS, DEFAULT_RUNBOOK_BASE_URL, buildRuleGroups, renderRuleFile, scrapeJobName } from './alert-rules';
+export { ALERTS, DEFAULT_RUNBOOK_BASE_URL, buildRuleGroups, renderRuleFile, ruleFileGroups, scrapeJobName } from './alert-rules';
+export { buildObjectiveGroups, OBJECTIVES } from './objectives';
+export type { ObjectiveGroup, RecordingRule } from './objectives';
 export type { AlertRule, RuleGroup, RuleOptions, Severity } from './alert-rules';
 export { buildAlertmanagerConfig, ALERTMANAGER_SECRETS_DIR } from './alertmanager-config';
 export type { AlertingProps, ReceiverKind, SecretFileRef } from './alertmanager-config';
 export { buildDashboards } from './dashboards';
 export type { DashboardFile, DashboardGroup } from './dashboards';
-export { buildScrapeConfigs, PUSHGATEWAY_JOB } from './scrape-configs';
+export { buildScrapeConfigs, MODELS_JOB, PUSHGATEWAY_JOB } from './scrape-configs';

@@ -12,7 +12,9 @@ import { duration, k8sName, k8sNameOrToken, memoryQuantity } from '../core/valid
 import { standardLabels } from '../core/labels';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { IMonitoringSink, ScrapeEndpoint, WatchTarget } from '../core/observability';
-import { buildRuleGroups, renderRuleFile, type RuleOptions } from './alert-rules';
+import { buildRuleGroups, renderRuleFile, ruleFileGroups, type RuleOptions } from './alert-rules';
+import { buildObjectiveGroups, objectivesOf, OBJECTIVES_PER_GROUP } from './objectives';
+import { localChart } from '../core/assets';
 import { alertmanagerSecrets, buildAlertmanagerConfig, type AlertingProps } from './alertmanager-config';
 import { buildScrapeConfigs } from './scrape-configs';
 import { buildDashboards, modelDashboardName, type DashboardGroup } from './dashboards';
@@ -131,8 +133,11 @@ const schema = z.strictObject({
  * construct was created are included.
  *
  * Nothing needs a CRD at plan time: scrape jobs go into
- * `additionalScrapeConfigs`, rules into `additionalPrometheusRulesMap` (the
- * chart renders the PrometheusRule), dashboards into labelled ConfigMaps.
+ * `additionalScrapeConfigs`, the fleet-wide alert rules into
+ * `additionalPrometheusRulesMap` (the chart renders the PrometheusRule), the
+ * per-workload objectives they join on into PrometheusRules of a local chart,
+ * one release per {@link OBJECTIVES_PER_GROUP} series (`mlops-objectives-<n>`),
+ * and dashboards into labelled ConfigMaps.
  */
 export class Monitoring extends Construct implements IMonitoringSink {
   public readonly prometheusNamespace: string;
@@ -151,6 +156,8 @@ export class Monitoring extends Construct implements IMonitoringSink {
   public readonly pushgatewayRelease: Release;
   /** The namespace, when created here (holds Prometheus' volume). */
   public readonly namespaceResource?: NamespaceV1;
+  /** Releases of the objective shards (`mlops-objectives-<n>`), in order. */
+  public readonly objectiveReleases: Release[] = [];
   /** Dashboard ConfigMaps, by file name for models and by group otherwise. */
   public readonly dashboardConfigMaps: Record<string, ConfigMapV1> = {};
 
@@ -160,6 +167,9 @@ export class Monitoring extends Construct implements IMonitoringSink {
   private readonly ruleOptions: RuleOptions;
   private readonly scrapeSecretCopies = new Map<string, string>();
   private readonly namespaceName: string;
+  private objectiveCount = 0;
+  private objectivesChart?: string;
+  private objectiveGroupsCache?: { targets: number; groups: ReturnType<typeof buildObjectiveGroups> };
 
   constructor(scope: Construct, id: string, props: MonitoringProps = {}) {
     super(scope, id);
@@ -310,6 +320,8 @@ export class Monitoring extends Construct implements IMonitoringSink {
     if (this.keys.has(key)) fail(this.node.path, `watch(${key})`, `${key} is registered twice; each workload registers once`);
     this.keys.add(key);
     this.targets.push(target);
+    this.objectiveCount += objectivesOf(target).length;
+    while (this.objectiveReleases.length * OBJECTIVES_PER_GROUP < this.objectiveCount) this.addObjectiveShard();
     const scrape = target.kind === 'model' || target.kind === 'tracking-server' ? target.scrape : undefined;
     if (scrape?.basicAuth) this.copyScrapeSecret(scrape);
     if (target.kind === 'model') {
@@ -326,13 +338,13 @@ export class Monitoring extends Construct implements IMonitoringSink {
   }
 
   /**
-   * The generated rule file and Alertmanager configuration for the targets
-   * registered so far, exactly as shipped in the chart values; for CI to run
+   * The generated rule file (alert rules and the objective series they join on) and Alertmanager
+   * configuration for the targets registered so far, exactly as shipped; for CI to run
    * `promtool check rules` and `amtool check-config` on (JSON is valid YAML).
    */
   public renderConfigFiles(): { readonly 'rules.json': string; readonly 'alertmanager.json': string } {
     return {
-      'rules.json': renderRuleFile(buildRuleGroups(this.targets, this.ruleOptions)),
+      'rules.json': renderRuleFile(ruleFileGroups(this.targets, this.ruleOptions)),
       'alertmanager.json': JSON.stringify(this.alertmanagerConfig, null, 2) + '\n',
     };
   }
@@ -340,6 +352,32 @@ export class Monitoring extends Construct implements IMonitoringSink {
   /** The targets registered so far. */
   public get watched(): readonly WatchTarget[] {
     return [...this.targets];
+  }
+
+  /** A release of the local chart holding objective group `n`, its values produced at synth. */
+  private addObjectiveShard(): void {
+    const n = this.objectiveReleases.length;
+    const name = `mlops-objectives-${n}`;
+    this.objectivesChart ??= localChart(this, 'ObjectivesChart', 'monitoring', 'mlops-objectives');
+    const labels = standardLabels({ name: 'monitoring', instance: this.namespaceName, component: 'objectives' });
+    this.objectiveReleases.push(new Release(this, `Objectives-${n}`, {
+      name,
+      chart: this.objectivesChart,
+      namespace: this.prometheusNamespace,
+      atomic: true,
+      cleanupOnFail: true,
+      // The PrometheusRule CRD comes with kube-prometheus-stack.
+      dependsOn: [this.release],
+      values: [Lazy.stringValue({ produce: () => JSON.stringify({ name, labels, groups: [this.objectiveGroups()[n] ?? { name, rules: [] }] }) })],
+    }));
+  }
+
+  /** The objective groups of all targets, computed once per synth rather than once per shard. */
+  private objectiveGroups(): ReturnType<typeof buildObjectiveGroups> {
+    if (this.objectiveGroupsCache?.targets !== this.targets.length) {
+      this.objectiveGroupsCache = { targets: this.targets.length, groups: buildObjectiveGroups(this.targets) };
+    }
+    return this.objectiveGroupsCache.groups;
   }
 
   private dashboardConfigMap(id: string, name: string, group: DashboardGroup, labels: Record<string, string>): ConfigMapV1 {

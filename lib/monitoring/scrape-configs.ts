@@ -32,17 +32,13 @@ function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function podScrapeConfig(job: string, ep: ScrapeEndpoint, opts: ScrapeConfigOptions): Record<string, unknown> {
+function podScrapeConfig(job: string, namespaces: string[], keep: Record<string, string>, ep: ScrapeEndpoint, opts: ScrapeConfigOptions): Record<string, unknown> {
   const config: Record<string, unknown> = {
     job_name: job,
     metrics_path: ep.path ?? '/metrics',
-    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [ep.namespace] } }],
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: namespaces } }],
     relabel_configs: [
-      ...Object.entries(ep.podLabels).map(([k, v]) => ({
-        source_labels: [podLabelMeta(k)],
-        regex: escapeRegex(v),
-        action: 'keep',
-      })),
+      ...Object.entries(keep).map(([k, v]) => ({ source_labels: [podLabelMeta(k)], regex: v, action: 'keep' })),
       { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: escapeRegex(ep.portName), action: 'keep' },
       // Pods that finished (or have not started) have no endpoint to scrape.
       { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
@@ -61,11 +57,36 @@ function podScrapeConfig(job: string, ep: ScrapeEndpoint, opts: ScrapeConfigOpti
   return config;
 }
 
-/** One scrape job per tracking server and model, plus the Pushgateway. */
+/** Scrape job of the models whose servers share a metrics endpoint shape (`mlops/models`, then `mlops/models-2`, ...). */
+export const MODELS_JOB = 'mlops/models';
+
+/**
+ * One scrape job per tracking server; one for all models (selected by their
+ * model and variant pod labels, in the models' namespaces), or one per
+ * distinct metrics port, path and credentials; plus the Pushgateway. The
+ * models' job does not grow with the fleet beyond its list of namespaces.
+ */
 export function buildScrapeConfigs(targets: readonly WatchTarget[], opts: ScrapeConfigOptions = {}): Record<string, unknown>[] {
   const configs: Record<string, unknown>[] = [];
   for (const t of targets) {
-    if (t.kind === 'tracking-server' || t.kind === 'model') configs.push(podScrapeConfig(scrapeJobName(t), t.scrape, opts));
+    if (t.kind === 'tracking-server') {
+      const keep = Object.fromEntries(Object.entries(t.scrape.podLabels).map(([k, v]) => [k, escapeRegex(v)]));
+      configs.push(podScrapeConfig(scrapeJobName(t), [t.scrape.namespace], keep, t.scrape, opts));
+    }
+  }
+  const shapes = new Map<string, { ep: ScrapeEndpoint; namespaces: Set<string> }>();
+  for (const t of targets) {
+    if (t.kind !== 'model') continue;
+    const ep = t.scrape;
+    const key = JSON.stringify([ep.portName, ep.path ?? '/metrics', ep.basicAuth ?? null, ep.basicAuth ? ep.namespace : null]);
+    const shape = shapes.get(key) ?? { ep, namespaces: new Set<string>() };
+    shape.namespaces.add(ep.namespace);
+    shapes.set(key, shape);
+  }
+  let i = 0;
+  for (const { ep, namespaces } of shapes.values()) {
+    const job = i++ === 0 ? MODELS_JOB : `${MODELS_JOB}-${i}`;
+    configs.push(podScrapeConfig(job, [...namespaces], { [MODEL_LABEL]: '.+', [VARIANT_LABEL]: '.+' }, ep, opts));
   }
   if (opts.pushgatewayAddress) {
     configs.push({ job_name: PUSHGATEWAY_JOB, honor_labels: true, static_configs: [{ targets: [opts.pushgatewayAddress] }] });

@@ -54,7 +54,7 @@ describe('Monitoring', () => {
   it('keeps stateful construct ids stable', () => {
     // Logical ids are the Terraform addresses: a change destroys Prometheus' data or reinstalls the stack.
     expect(Object.keys(resourcesOf(json, 'kubernetes_namespace_v1'))).toEqual([NAMESPACE_ID]);
-    expect(Object.keys(releases).sort()).toEqual(['Monitoring_19FB5217', 'Monitoring_Pushgateway_615C874F']);
+    expect(Object.keys(releases).sort()).toEqual(['Monitoring_19FB5217', expect.stringMatching(/^Monitoring_Objectives-0_[0-9A-F]{8}$/), 'Monitoring_Pushgateway_615C874F']);
     expect(resourceNamed(json, 'kubernetes_namespace_v1', 'monitoring').lifecycle).toEqual({ prevent_destroy: true });
   });
 
@@ -105,7 +105,15 @@ describe('Monitoring', () => {
       }
     }
     const drift = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-dashboard-drift').data['mlops-drift.json']);
-    expect(JSON.stringify(drift)).toContain('mlops_drift_feature_psi{namespace=\\"mlops\\", model=\\"churn\\"}');
+    // One row of panels, repeated per model picked from the objective series: the same size for 1 or 1,000 models.
+    expect(drift.templating.list.map((v: any) => [v.name, v.query])).toEqual([
+      ['namespace', 'label_values(mlops:drift_stale_after_seconds, namespace)'],
+      ['model', 'label_values(mlops:drift_stale_after_seconds{namespace=~"$namespace"}, model)'],
+    ]);
+    expect(drift.panels.filter((p: any) => p.type === 'row').map((p: any) => p.repeat)).toEqual(['model']);
+    expect(JSON.stringify(drift)).toContain('mlops_drift_feature_psi{namespace=~\\"$namespace\\", model=\\"$model\\"}');
+    const overview = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-dashboard-overview').data['mlops-overview.json']);
+    expect(overview.templating.list.map((v: any) => v.name)).toEqual(['namespace', 'model']);
     const churn = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-model-serving-churn').data['mlops-model-serving-churn.json']);
     const titles = churn.panels.map((p: any) => p.title);
     expect(titles).toEqual(expect.arrayContaining(['p95 latency: stable', 'p95 latency: canary', 'Replicas vs autoscaler bounds', 'CPU vs requests', 'Memory vs requests']));
@@ -113,13 +121,14 @@ describe('Monitoring', () => {
 
   it('scrapes every registered target, the Pushgateway with honor_labels', () => {
     const jobs = values.prometheus.prometheusSpec.additionalScrapeConfigs;
-    expect(jobs.map((j: any) => j.job_name)).toEqual([
-      'mlops/tracking/mlops/mlflow', 'mlops/model/serving/churn', 'mlops/model/serving/fraud', 'mlops/pushgateway',
-    ]);
+    // Models by label, one job per metrics endpoint shape (fraud serves /prometheus), not one per model.
+    expect(jobs.map((j: any) => j.job_name)).toEqual(['mlops/tracking/mlops/mlflow', 'mlops/models', 'mlops/models-2', 'mlops/pushgateway']);
     expect(jobs[3]).toEqual({ job_name: 'mlops/pushgateway', honor_labels: true, static_configs: [{ targets: ['pushgateway.monitoring.svc.cluster.local:9091'] }] });
     expect(jobs[2].metrics_path).toBe('/prometheus');
+    expect(jobs[1].kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['serving'] } }]);
     expect(jobs[1].relabel_configs).toEqual(expect.arrayContaining([
-      { source_labels: ['__meta_kubernetes_pod_label_mlops_cdktf_io_model'], regex: 'churn', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_label_mlops_cdktf_io_model'], regex: '.+', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_label_mlops_cdktf_io_variant'], regex: '.+', action: 'keep' },
       { source_labels: ['__meta_kubernetes_pod_label_mlops_cdktf_io_model'], regex: '(.+)', target_label: 'model' },
       { source_labels: ['__meta_kubernetes_pod_label_mlops_cdktf_io_variant'], regex: '(.+)', target_label: 'variant' },
     ]));
@@ -138,7 +147,13 @@ describe('Monitoring', () => {
 
   it('ships the generated rules and the Alertmanager configuration in the chart values', () => {
     const groups = values.additionalPrometheusRulesMap.mlops.groups;
-    expect(groups).toHaveLength(6);
+    expect(groups.map((g: any) => g.name)).toEqual(['mlops-tracking-mlops-mlflow', 'mlops-models', 'mlops-training', 'mlops-drift']);
+    // The objectives the rules join on: a PrometheusRule of the local chart, installed after the CRD's chart.
+    const objectives = Object.values(releases).find((r: any) => r.name === 'mlops-objectives-0');
+    expect(objectives).toMatchObject({ chart: expect.stringMatching(/^assets\/Monitoring_ObjectivesChart_/), depends_on: [expect.stringMatching(/^helm_release\.Monitoring_19FB5217$/)] });
+    const shard = JSON.parse(objectives.values[0]);
+    expect(shard.name).toBe('mlops-objectives-0');
+    expect(shard.groups[0].rules.map((r: any) => r.record)).toContain('mlops:model_latency_p95_objective_seconds');
     expect(values.alertmanager.alertmanagerSpec.secrets).toEqual(['alert-slack']);
     expect(values.alertmanager.config.receivers.map((r: any) => r.name)).toEqual(['null', 'slack']);
   });
@@ -181,11 +196,12 @@ describe('Monitoring validation', () => {
 });
 
 describe('Monitoring configuration files', () => {
-  const { values, monitoring } = build();
+  const { values, monitoring, json } = build();
 
   it('renders exactly what the chart values ship', () => {
     const files = monitoring.renderConfigFiles();
-    expect(JSON.parse(files['rules.json'])).toEqual(values.additionalPrometheusRulesMap.mlops);
+    const objectives = JSON.parse(Object.values(resourcesOf(json, 'helm_release')).find((r: any) => r.name === 'mlops-objectives-0').values[0]);
+    expect(JSON.parse(files['rules.json'])).toEqual({ groups: [...values.additionalPrometheusRulesMap.mlops.groups, ...objectives.groups] });
     expect(JSON.parse(files['alertmanager.json'])).toEqual(values.alertmanager.config);
   });
 

@@ -523,8 +523,8 @@ describe('TrainingJob: with the real Monitoring', () => {
       new TrainingJob(stack, 'Train', { platform, ...BASE, schedule: '0 0 * * 0', model: 'churn' });
     });
     const values = JSON.stringify(resourcesOf(json, 'helm_release'));
-    expect(values).toMatch(/training[^"]*churn/);
-    expect(values.replace(/\\/g, '')).toContain('kube_cronjob_status_last_successful_time{namespace="mlops", cronjob="churn"}');
+    // The fleet-wide rules join on the job's objective series: its CronJob, training, model and allowed gap.
+    expect(values.replace(/\\/g, '')).toContain('"record":"mlops:training_cronjob_retrain_after_seconds","expr":"vector(907200)","labels":{"namespace":"mlops","cronjob":"churn","training":"churn","model":"churn","severity":"warning","period":"1w"}');
   });
 });
 
