@@ -266,6 +266,15 @@ function trainingRules(scheduled: boolean, withPeriod: boolean, oneOff: boolean,
   return rules;
 }
 
+/**
+ * Rules that differ only in `for` must still differ in their labels (promtool and Prometheus flag
+ * duplicates), but the alert should not carry the window: a template comment, expanded to nothing,
+ * which removes the label from the alert.
+ */
+function windowLabel(window: string): string {
+  return `{{/* for ${window} */}}`;
+}
+
 function driftRules(monitors: readonly DriftWatch[], runbook: Runbook): AlertRule[] {
   // Pushgateway series carry the grouping labels the drift job pushed (`namespace`, `model`); scraped with
   // honor_labels, so `namespace` is the model's, not the Pushgateway's.
@@ -285,7 +294,7 @@ function driftRules(monitors: readonly DriftWatch[], runbook: Runbook): AlertRul
       alert: ALERTS.driftDetected,
       expr: `(max by (namespace, model) (mlops_drift_detected) == 1) * ${severityOf(`{sustained_for=${q(sustained)}}`)}`,
       for: sustained,
-      labels: { component: 'drift' },
+      labels: { component: 'drift', window: windowLabel(sustained) },
       annotations: {
         summary: 'Data drift detected for model {{ $labels.model }}',
         description: `The drift check of model {{ $labels.model }} has reported dataset drift for ${sustained}. Check the per-feature drift dashboard; retraining may be due.`,
@@ -307,7 +316,7 @@ function driftRules(monitors: readonly DriftWatch[], runbook: Runbook): AlertRul
       alert: ALERTS.driftStopped,
       expr: `${OBJECTIVES.drift}{stale_after=${q(stale)}} unless ${BY_MODEL} mlops_drift_last_run_timestamp_seconds`,
       for: stale,
-      labels: { ...labels, signal: 'absent' },
+      labels: { ...labels, signal: 'absent', window: windowLabel(stale) },
       annotations: stoppedAnnotations,
     });
   }
