@@ -33,7 +33,7 @@ export { InClusterPostgres, type InClusterPostgresProps } from './stores/in-clus
 export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, type TrackingIngressOptions } from './tracking/tracking-server';
 
 export type { IMlopsPlatform } from './platform/platform-context';
-export { MlopsPlatform, type MlopsPlatformProps } from './platform/mlops-platform';
+export { MlopsPlatform, type MlopsPlatformProps, type RetrainingPolicy } from './platform/mlops-platform';
 
 // AWS backends
 export * from './aws/s3-artifact-store';

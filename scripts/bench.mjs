@@ -1,12 +1,20 @@
-// npm run bench: the project's performance figures.
+// npm run bench: the project's performance figures, as ratios within this run (the machine is shared).
 // - drift check: time and peak memory on 1,000,000 rows x 20 features (targets 10 s, 500 MB on one core)
-// - synthesis: time to synthesize one and twenty platforms, and their ratio
-// Pass --quick for a small drift run.
+// - fleet: one platform with 10 / 100 / 1,000 models against raw cdktf with the same resources
+//   (ratio, growth per model, cdk.tf.json bytes per model, largest object, peak memory)
+// - consumer type-check: an app using MlopsPlatform against a bare app (needs `npm run build`)
+// - synthesis of many platforms sharing one Monitoring
+// Pass --quick for a small drift run and fleets of 10 / 100 only.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const quick = process.argv.includes('--quick');
 const python = process.env.MLOPS_PYTHON ?? '/usr/bin/python3';
+const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
 let failed = false;
+const KiB = (b) => `${(b / 1024).toFixed(1)} KiB`;
 
 console.log('== drift check (bench/drift_bench.py)');
 const drift = spawnSync(python, ['bench/drift_bench.py', ...(quick ? ['--rows', '100000'] : [])], { stdio: 'inherit' });
@@ -15,7 +23,44 @@ if (drift.status !== 0) {
   failed = true;
 }
 
-console.log('== synthesis (bench/synth-bench.ts)');
-const synth = spawnSync('npx', ['tsx', 'bench/synth-bench.ts'], { stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+console.log('== fleet: one MlopsPlatform with N models vs raw cdktf (bench/fleet.ts)');
+const dir = mkdtempSync(join(tmpdir(), 'mlops-bench-'));
+const measure = (mode, n) => {
+  const r = spawnSync('npx', ['tsx', '--expose-gc', 'bench/fleet-run.ts', mode, String(n), join(dir, `counts-${n}.json`)], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`fleet ${mode} ${n} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+};
+const rows = [];
+try {
+  for (const n of quick ? [10, 100] : [10, 100, 1000]) {
+    const lib = measure('library', n);
+    const raw = measure('raw', n);
+    rows.push({ n, lib, raw });
+    console.log(
+      `N=${String(n).padStart(4)}: library ${(lib.ms / 1000).toFixed(2)} s, raw ${(raw.ms / 1000).toFixed(2)} s, ratio ${(lib.ms / raw.ms).toFixed(2)}x (target <= 1.5x); ` +
+        `${lib.resources} resources; cdk.tf.json ${KiB(lib.bytes)} = ${KiB(lib.bytes / n)} per model; largest resource ${KiB(lib.largestResource.bytes)} (${lib.largestResource.address}), ` +
+        `largest values document ${KiB(lib.largestValues)}, largest ConfigMap data ${KiB(lib.largestConfigMapData)} (limit 256 KiB); peak RSS library ${lib.peakRssMB.toFixed(0)} MB, raw ${raw.peakRssMB.toFixed(0)} MB`,
+    );
+  }
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    const per = (x) => (x(b) - x(a)) / (b.n - a.n);
+    console.log(
+      `growth ${a.n} -> ${b.n}: library ${per((r) => r.lib.ms).toFixed(1)} ms per model, raw ${per((r) => r.raw.ms).toFixed(1)} ms per model; ` +
+        `time per model ${(a.lib.ms / a.n).toFixed(1)} -> ${(b.lib.ms / b.n).toFixed(1)} ms (flat = linear); marginal cdk.tf.json ${KiB(per((r) => r.lib.bytes))} per model (target <= 30 KiB)`,
+    );
+  }
+} catch (e) {
+  console.error(String(e));
+  failed = true;
+}
+
+console.log('== consumer type-check (bench/typecheck.ts)');
+const build = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+const tc = build.status === 0 ? spawnSync('npx', ['tsx', 'bench/typecheck.ts'], { stdio: 'inherit', env }) : build;
+if (tc.status !== 0) failed = true;
+
+console.log('== synthesis of platforms sharing one Monitoring (bench/synth-bench.ts)');
+const synth = spawnSync('npx', ['tsx', 'bench/synth-bench.ts'], { stdio: 'inherit', env });
 if (synth.status !== 0) failed = true;
 process.exit(failed ? 1 : 0);

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { k8sName, k8sNameOrToken } from '../core/validators';
+import { cronSchedule, duration, k8sName, k8sNameOrToken } from '../core/validators';
 import { TRACKING_CLIENT_LABEL } from '../core/labels';
 import { removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { ICloudIdentity } from '../core/identity';
@@ -20,6 +20,23 @@ import { ModelDeployment, type ModelDeploymentProps } from '../serving/model-dep
 import { TrainingJob, type TrainingJobProps } from '../training/training-job';
 import { DriftMonitor, type DriftMonitorProps } from '../drift/drift-monitor';
 import type { IMlopsPlatform } from './platform-context';
+
+/**
+ * The fleet's retraining policy ("retrain if drift persists for 48 hours"): defaults for every drift
+ * monitor of the platform, each of which its own props override.
+ */
+export interface RetrainingPolicy {
+  /** When drift checks run. @default '0 2 * * *' (daily at 02:00) */
+  readonly schedule?: string;
+  /** A feature drifts when its population stability index reaches this value. @default 0.1 */
+  readonly psiThreshold?: number;
+  /** Share of features that must drift for the dataset to count as drifted. @default 0.3 */
+  readonly driftShareThreshold?: number;
+  /** With `retrain`: retrain after this many consecutive drifted runs. @default 2 */
+  readonly afterConsecutiveRuns?: number;
+  /** How long drift must persist before the drift alert fires. @default - afterConsecutiveRuns times the schedule period */
+  readonly sustainedFor?: string;
+}
 
 /** Properties of an {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -100,6 +117,11 @@ export interface MlopsPlatformProps {
    */
   readonly trainingJobs?: Record<string, Omit<TrainingJobProps, 'platform'>>;
   /**
+   * Fleet-wide retraining policy: defaults for every drift monitor added to the platform.
+   * @default - each drift monitor's own defaults
+   */
+  readonly retraining?: RetrainingPolicy;
+  /**
    * Whether stateful resources (namespace, database, artifact volume) survive a destroy.
    * @default 'retain'
    */
@@ -134,6 +156,15 @@ const schema = z.strictObject({
   monitoringOptions: z.object({}).passthrough().optional(),
   models: z.record(constructId, z.object({}).passthrough()).optional(),
   trainingJobs: z.record(constructId, z.object({}).passthrough()).optional(),
+  retraining: z
+    .strictObject({
+      schedule: cronSchedule.optional(),
+      psiThreshold: z.number().gt(0, { message: 'must be a number greater than 0 (0.1 is the usual "significant shift")' }).optional(),
+      driftShareThreshold: z.number().gt(0).max(1, { message: 'must be a share of features greater than 0 and at most 1, e.g. 0.3' }).optional(),
+      afterConsecutiveRuns: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).optional(),
+      sustainedFor: duration.optional(),
+    })
+    .optional(),
   removalPolicy: removalPolicySchema.default('retain'),
   storageClassName: k8sNameOrToken.optional(),
 });
@@ -163,6 +194,8 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
   public readonly trainingJobs: Record<string, TrainingJob> = {};
   /** Drift monitors, by id. */
   public readonly driftMonitors: Record<string, DriftMonitor> = {};
+  /** The fleet-wide retraining policy its drift monitors start from. */
+  public readonly retraining: RetrainingPolicy;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps = {}) {
     super(scope, id);
@@ -174,6 +207,7 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
 
     const removalPolicy = p.removalPolicy as RemovalPolicy;
     this.instanceName = p.name;
+    this.retraining = p.retraining ?? {};
     this.cloudIdentity = p.cloudIdentity;
     if (p.monitoringOptions && p.monitoring !== undefined) {
       fail(path, 'monitoringOptions', `got monitoringOptions with monitoring: ${p.monitoring === false ? 'false' : 'a sink'}; monitoringOptions configures the default Monitoring only`);
@@ -226,10 +260,14 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
   /**
    * Adds a scheduled drift check of one model's production data against its
    * training data, optionally starting its training CronJob when drift
-   * persists. Its construct id is `Drift<id>`.
+   * persists. Its construct id is `Drift<id>`. Props it leaves out come from the platform's
+   * {@link MlopsPlatformProps.retraining} policy.
    */
   public addDriftMonitor(id: string, props: Omit<DriftMonitorProps, 'platform'>): DriftMonitor {
-    const monitor = new DriftMonitor(this, `Drift${id}`, { ...props, platform: this });
+    const { afterConsecutiveRuns, ...defaults } = this.retraining;
+    const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+    const retrain = props.retrain && { ...defined({ afterConsecutiveRuns }), ...defined(props.retrain) } as DriftMonitorProps['retrain'];
+    const monitor = new DriftMonitor(this, `Drift${id}`, { ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this });
     this.driftMonitors[id] = monitor;
     return monitor;
   }
