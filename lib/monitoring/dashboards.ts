@@ -28,7 +28,43 @@ export interface DashboardFile {
   readonly group: DashboardGroup;
   /** Key in the ConfigMap, e.g. `mlops-model-serving-churn.json`. */
   readonly fileName: string;
-  readonly dashboard: Dashboard;
+  /** The dashboard JSON model, as Grafana loads it. */
+  readonly dashboard: DashboardJson;
+}
+
+/**
+ * A Grafana dashboard's JSON model. Our own type rather than the SDK's, so the
+ * published typings do not import the Grafana SDK (whose subpath exports do not
+ * resolve under `moduleResolution: node`, the cdktf project template's default).
+ */
+export interface DashboardJson {
+  readonly uid?: string;
+  readonly title?: string;
+  readonly panels?: readonly Record<string, unknown>[];
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Drops what Grafana assumes anyway (a query's datasource equal to its panel's, `transparent: false`,
+ * a repeat direction without a repeat, empty overrides and custom settings): one dashboard per model
+ * is shipped, so its size counts a thousand times.
+ */
+function compact(d: Dashboard): DashboardJson {
+  const panels = (d.panels ?? []).map((panel) => {
+    const p = { ...(panel as unknown as Record<string, unknown>) };
+    if (p.transparent === false) delete p.transparent;
+    if (!p.repeat && p.repeatDirection === 'h') delete p.repeatDirection;
+    const same = JSON.stringify(p.datasource);
+    if (Array.isArray(p.targets)) p.targets = p.targets.map((t: Record<string, unknown>) => (JSON.stringify(t.datasource) === same ? (({ datasource: _d, ...rest }) => rest)(t) : t));
+    const fc = p.fieldConfig as { defaults?: Record<string, unknown>; overrides?: unknown[] } | undefined;
+    if (fc) {
+      const defaults = { ...fc.defaults };
+      if (defaults.custom && Object.keys(defaults.custom as object).length === 0) delete defaults.custom;
+      p.fieldConfig = { defaults, ...(fc.overrides?.length ? { overrides: fc.overrides } : {}) };
+    }
+    return p;
+  });
+  return { ...(d as unknown as Record<string, unknown>), panels };
 }
 
 const DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
@@ -220,11 +256,11 @@ export function modelDashboardName(m: ModelWatch): string {
 
 /** All dashboards for the targets (overview, training and drift always; one per model). */
 export function buildDashboards(targets: readonly WatchTarget[]): DashboardFile[] {
-  const files: DashboardFile[] = [{ group: 'overview', fileName: 'mlops-overview.json', dashboard: overview(targets) }];
+  const files: DashboardFile[] = [{ group: 'overview', fileName: 'mlops-overview.json', dashboard: compact(overview(targets)) }];
   for (const m of targets.filter((x): x is ModelWatch => x.kind === 'model')) {
-    files.push({ group: 'models', fileName: `${modelDashboardName(m)}.json`, dashboard: model(m) });
+    files.push({ group: 'models', fileName: `${modelDashboardName(m)}.json`, dashboard: compact(model(m)) });
   }
-  files.push({ group: 'training', fileName: 'mlops-training.json', dashboard: training(targets.filter((x): x is TrainingWatch => x.kind === 'training')) });
-  files.push({ group: 'drift', fileName: 'mlops-drift.json', dashboard: drift(targets.filter((x): x is DriftWatch => x.kind === 'drift')) });
+  files.push({ group: 'training', fileName: 'mlops-training.json', dashboard: compact(training(targets.filter((x): x is TrainingWatch => x.kind === 'training'))) });
+  files.push({ group: 'drift', fileName: 'mlops-drift.json', dashboard: compact(drift(targets.filter((x): x is DriftWatch => x.kind === 'drift'))) });
   return files;
 }

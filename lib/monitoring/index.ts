@@ -6,5 +6,5 @@ export type { AlertRule, RuleGroup, RuleOptions, Severity } from './alert-rules'
 export { buildAlertmanagerConfig, ALERTMANAGER_SECRETS_DIR } from './alertmanager-config';
 export type { AlertingProps, ReceiverKind, SecretFileRef } from './alertmanager-config';
 export { buildDashboards } from './dashboards';
-export type { DashboardFile, DashboardGroup } from './dashboards';
+export type { DashboardFile, DashboardGroup, DashboardJson } from './dashboards';
 export { buildScrapeConfigs, MODELS_JOB, PUSHGATEWAY_JOB } from './scrape-configs';
