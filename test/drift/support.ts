@@ -20,7 +20,7 @@ export function programFileNames(): string[] {
  * Writes the synthesized program ConfigMap's files into `dir`, as the pod's
  * volume mount does, and returns the entry file's path there.
  */
-export function writeProgram(json: SynthesizedJson, dir: string, configMapName = 'churn-drift-program'): string {
+export function writeProgram(json: SynthesizedJson, dir: string, configMapName = 'mlops-program-drift-check'): string {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(resourceNamed(json, 'kubernetes_config_map_v1', configMapName).data as Record<string, string>)) {
     writeFileSync(join(dir, name), text);
