@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -7,11 +7,13 @@ import { TerraformStack } from '../../lib/core/cdktf';
 import { addAllFeaturesPlatform } from '../support/all-features';
 import { synthApp, synthExample, type SynthesizedStack } from '../support/app-synth';
 import { crdFiles, HELM, KUBERNETES_VALIDATE, requireHelm, requireKubernetesValidate, VENV_PYTHON } from '../support/python-tools';
-import { itWithTool, type ToolCheck } from '../support/tools';
+import { itWithTool, requireTool, type ToolCheck } from '../support/tools';
 
-// helm lint and helm template of the charts the library ships (model-route, registry-db-secret), with
-// exactly the values the constructs pass; the rendered objects are checked by kubernetes-validate
-// (built-in kinds) and against the upstream CRDs of their custom kinds (validate_custom_resources.py).
+// helm lint and helm template of the charts the library ships (model-route, registry-db-secret,
+// mlops-objectives), with exactly the values the constructs pass; the rendered objects are checked by
+// kubernetes-validate (built-in kinds) and against the upstream CRDs of their custom kinds
+// (validate_custom_resources.py). The PrometheusRule CRD is not among the CRDs real-tools.sh fetches, so
+// the objectives' rendered rule groups are checked by promtool instead, the way Prometheus loads them.
 const VALIDATE_CRS = resolve(__dirname, 'validate_custom_resources.py');
 
 // What Terraform substitutes for each reference at apply time, by what the reference is.
@@ -37,20 +39,27 @@ function localReleases(stack: SynthesizedStack) {
     }));
 }
 
+/** The chart a release installs, by its Chart.yaml name. */
+const chartName = (dir: string) => /^name:\s*(\S+)/m.exec(readFileSync(join(dir, 'Chart.yaml'), 'utf8'))![1]!;
+const CHART_OF_KIND: Record<string, string> = { ExternalSecret: 'registry-db-secret', HTTPRoute: 'model-route', PrometheusRule: 'mlops-objectives' };
+
 const tools: ToolCheck = (() => {
   for (const check of [requireHelm(), requireKubernetesValidate()]) if (!check.available) return check;
   return crdFiles().length === 3 ? { available: true, reason: '' } : { available: false, reason: 'MLOPS_CRDS (from scripts/ci/real-tools.sh) does not name the three CRD files' };
 })();
 
+const withPromtool: ToolCheck = tools.available ? requireTool('promtool') : tools;
+
 describe('local charts: helm lint, helm template, and the rendered objects validated', () => {
   const cases: [string, () => SynthesizedStack, string][] = [
     ['registry-db-secret (examples/aws)', () => synthExample('aws')['mlops-aws'], 'ExternalSecret'],
     ['model-route (gateway canary of the all-features platform)', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'], 'HTTPRoute'],
+    ['mlops-objectives (examples/local)', () => synthExample('local')['mlops-local'], 'PrometheusRule'],
   ];
   for (const [name, synth, kind] of cases) {
-    itWithTool(tools, name, () => {
+    itWithTool(kind === 'PrometheusRule' ? withPromtool : tools, name, () => {
       const stack = synth();
-      const releases = localReleases(stack);
+      const releases = localReleases(stack).filter((r) => chartName(r.chart) === CHART_OF_KIND[kind]);
       expect(releases.length).toBeGreaterThan(0);
       for (const r of releases) {
         const dir = mkdtempSync(join(tmpdir(), 'helm-'));
@@ -67,6 +76,14 @@ describe('local charts: helm lint, helm template, and the rendered objects valid
         writeFileSync(file, rendered);
         const builtIn = spawnSync(KUBERNETES_VALIDATE, ['--strict', '--quiet', '-k', '1.33', file], { encoding: 'utf8' });
         expect(builtIn.status, `kubernetes-validate ${r.id}:\n${builtIn.stdout}${builtIn.stderr}`).toBe(0);
+        if (kind === 'PrometheusRule') {
+          const spec = execFileSync(VENV_PYTHON, ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))["spec"]))', file], { encoding: 'utf8' });
+          writeFileSync(join(dir, 'rules.json'), spec);
+          const promtool = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.json')], { encoding: 'utf8' });
+          expect(promtool.status, `promtool ${r.id}:\n${promtool.stdout}${promtool.stderr}`).toBe(0);
+          expect(promtool.stdout).toMatch(/SUCCESS: [1-9]\d* rules found/);
+          continue;
+        }
         const custom = spawnSync(VENV_PYTHON, [VALIDATE_CRS, file, ...crdFiles()], { encoding: 'utf8' });
         expect(custom.status, `custom resources of ${r.id}:\n${custom.stdout}${custom.stderr}`).toBe(0);
         expect(custom.stderr).toMatch(/checked [1-9]\d* custom resources/);
