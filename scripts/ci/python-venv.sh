@@ -29,6 +29,15 @@ fi
 # A venv is complete only once the marker is written: an interrupted build is rebuilt.
 if [[ ! -f "$venv/.complete" ]]; then
   echo "python-venv: building $venv from $requirements (takes minutes)" >&2
+  if ! "$base" -c 'import ensurepip' 2>/dev/null; then
+    # Debian ships venv's pip bootstrap separately; .ci/run runs as root on a fresh machine.
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >&2
+    else
+      echo "python-venv: $base cannot create a venv with pip; install python3-venv" >&2
+      exit 1
+    fi
+  fi
   rm -rf "$venv"
   mkdir -p "$(dirname "$venv")"
   "$base" -m venv "$venv"
