@@ -13,6 +13,7 @@ import { standardLabels } from '../core/labels';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { IMonitoringSink, ScrapeEndpoint, WatchTarget } from '../core/observability';
 import { buildRuleGroups, renderRuleFile, type RuleOptions } from './alert-rules';
+import { canaryRuleGroups } from './canary-rules';
 import { alertmanagerSecrets, buildAlertmanagerConfig, type AlertingProps } from './alertmanager-config';
 import { buildScrapeConfigs } from './scrape-configs';
 import { buildDashboards, modelDashboardName, type DashboardGroup } from './dashboards';
@@ -262,7 +263,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
           secrets: [...new Set(this.scrapeSecretCopies.values())],
         },
       },
-      additionalPrometheusRulesMap: { mlops: { groups: buildRuleGroups(this.targets, this.ruleOptions) } },
+      additionalPrometheusRulesMap: { mlops: { groups: [...buildRuleGroups(this.targets, this.ruleOptions), ...canaryRuleGroups(this.targets, this.ruleOptions)] } },
       ...(p.nodeExporter === false
         ? { nodeExporter: { enabled: false } }
         : p.nodeExporter.hostRootFsMount
@@ -327,7 +328,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
    */
   public renderConfigFiles(): { readonly 'rules.json': string; readonly 'alertmanager.json': string } {
     return {
-      'rules.json': renderRuleFile(buildRuleGroups(this.targets, this.ruleOptions)),
+      'rules.json': renderRuleFile([...buildRuleGroups(this.targets, this.ruleOptions), ...canaryRuleGroups(this.targets, this.ruleOptions)]),
       'alertmanager.json': JSON.stringify(this.alertmanagerConfig, null, 2) + '\n',
     };
   }
