@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,11 @@ describe('ModelDeployment canary.judge', () => {
 });
 
 describe('canary judge alerts (promtool)', () => {
+  it.each(Object.values(CANARY_ALERTS))('has the runbook section the %s alert links to', (alert) => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'runbooks.md'), 'utf8');
+    expect([...doc.matchAll(/^## (\S+)\s*$/gm)].map((m) => m[1])).toContain(alert);
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'canary-rules-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const { sink } = build(judged);
