@@ -137,3 +137,20 @@ def test_lifespan_is_answered_without_a_model():
 
     asyncio.run(f({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_lifespan_shutdown_flushes_before_the_app_shuts_down():
+    # uvicorn re-raises SIGTERM after shutting down, so atexit never runs: the flush hangs on the lifespan.
+    flushed = []
+    wrapped = serve.MetricsMiddleware(follower(Registry()), registry=__import__("prometheus_client").CollectorRegistry(), on_shutdown=lambda: flushed.append(True))
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent = []
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append((message["type"], len(flushed)))
+
+    asyncio.run(wrapped({"type": "lifespan"}, receive, send))
+    assert sent == [("lifespan.startup.complete", 0), ("lifespan.shutdown.complete", 1)]

@@ -57,10 +57,11 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2
 class MetricsMiddleware:
     """ASGI middleware recording request count and latency, and serving ``/metrics``."""
 
-    def __init__(self, app, registry=None, on_prediction=None):
+    def __init__(self, app, registry=None, on_prediction=None, on_shutdown=None):
         from prometheus_client import REGISTRY, Counter, Histogram
 
         self.app = app
+        self.on_shutdown = on_shutdown
         self.registry = registry if registry is not None else REGISTRY
         self.on_prediction = on_prediction
         self.requests = Counter(
@@ -78,6 +79,20 @@ class MetricsMiddleware:
         )
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan" and self.on_shutdown is not None:
+            # uvicorn re-raises SIGTERM after its graceful shutdown, so atexit handlers never run:
+            # the lifespan shutdown is the last moment to flush buffered inference logs.
+            async def receive_lifespan():
+                message = await receive()
+                if message["type"] == "lifespan.shutdown":
+                    try:
+                        self.on_shutdown()
+                    except Exception as err:
+                        print(f"shutdown: {err.__class__.__name__}: {err}", file=sys.stderr)
+                return message
+
+            await self.app(scope, receive_lifespan, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -313,11 +328,12 @@ def create_app():
     uri = os.environ["MLOPS_MODEL_URI"]
     sink = InferenceLogSink.from_env()
     on_prediction = sink.add if sink else None
+    on_shutdown = sink.flush if sink else None
     alias = parse_alias_uri(uri)
     poll_seconds = float(os.environ.get("MLOPS_MODEL_POLL_SECONDS", "30"))
     if alias is None or poll_seconds <= 0:
         model = scoring_server.load_model_with_mlflow_config(uri)
-        return MetricsMiddleware(scoring_server.init(model), on_prediction=on_prediction)
+        return MetricsMiddleware(scoring_server.init(model), on_prediction=on_prediction, on_shutdown=on_shutdown)
 
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -340,7 +356,7 @@ def create_app():
     follower = AliasFollower(resolve, load, on_version=lambda v: gauge.set(float(v)))
     follower.poll()
     follower.start(poll_seconds)
-    return MetricsMiddleware(follower, on_prediction=on_prediction)
+    return MetricsMiddleware(follower, on_prediction=on_prediction, on_shutdown=on_shutdown)
 
 
 def main():
