@@ -151,8 +151,8 @@ class Registry:
         http("POST", f"{self.base}/api/2.0/mlflow/registered-models/alias", {"name": self.name, "alias": alias, "version": version}, self.headers, what="mlflow")
 
     def delete_alias(self, alias):
-        query = urllib.parse.urlencode({"name": self.name, "alias": alias})
-        http("DELETE", f"{self.base}/api/2.0/mlflow/registered-models/alias?{query}", headers=self.headers, what="mlflow")
+        # MLflow reads a DELETE's parameters from its JSON body, not from the query string.
+        http("DELETE", f"{self.base}/api/2.0/mlflow/registered-models/alias", {"name": self.name, "alias": alias}, self.headers, what="mlflow")
 
 
 class Prometheus:
