@@ -166,3 +166,21 @@ export async function startPushgateway(): Promise<{ url: string; service: Servic
   await service.waitFor(`${url}/-/ready`, 15);
   return { url, service };
 }
+
+/**
+ * Runs a program to completion without blocking the event loop, for programs that call a server
+ * running in this test process (the Kubernetes stand-in).
+ */
+export function runProgramAsync(command: string, args: string[], env: Record<string, string>, timeoutSeconds = 300): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
