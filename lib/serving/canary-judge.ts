@@ -3,7 +3,7 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
-import { readScript } from '../core/assets';
+import { programFiles } from '../core/assets';
 import { cronPeriodSeconds } from '../core/validators';
 import { urlPort, type EgressTarget } from '../core/network';
 import { CANARY_PUSH_JOB } from '../core/observability';
@@ -76,7 +76,7 @@ export class CanaryJudge extends Construct {
     });
     const program = new ConfigMapV1(this, 'Program', {
       metadata: { name: `${name}-program`, namespace: ns, labels },
-      data: { [PROGRAM]: readScript('serving', PROGRAM) },
+      data: programFiles('serving', PROGRAM),
     });
 
     const prometheusUrl = (o.prometheusUrl ?? platform.monitoring?.prometheusUrl)!;

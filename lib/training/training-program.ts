@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { readScript } from '../core/assets';
+import { programFiles } from '../core/assets';
 import { DEFAULT_IMAGES } from '../core/images';
 import type { IMlopsPlatform } from '../platform/platform-context';
 
@@ -36,7 +36,7 @@ export function churnExampleTraining(platform: IMlopsPlatform, options: { readon
   return {
     image: DEFAULT_IMAGES.mlflow,
     command: ['python', `${TRAINING_PROGRAM_DIR}/train_churn.py`],
-    programFiles: { 'train_churn.py': readScript('training', 'train_churn.py') },
+    programFiles: programFiles('training', 'train_churn.py'),
     env: {
       CHURN_REFERENCE_URI: platform.artifactStore.uriOf(`${prefix}reference.parquet`),
       ...(options.rows !== undefined ? { CHURN_ROWS: String(options.rows) } : {}),
