@@ -12,7 +12,7 @@ import type { SynthesizedJson } from '../../lib/testing';
 import { requireTool, itWithTool } from '../support/tools';
 import { configMapData, containerOf, podProcess, podSpecOf } from '../support/pods';
 import { allOf, freePort, mlflowVenv, MLFLOW_TEST_ENV, Postgres, PUSHGATEWAY, requirePostgres, ROOT, runProgram, runProgramAsync, Service, startPushgateway } from '../support/services';
-import { DB_ROLE, getWithHost, startTracking, type RunningTracking } from '../support/tracking';
+import { DB_ROLE, getWithHost, request, startTracking, type RunningTracking } from '../support/tracking';
 import { KubeRecorder } from '../support/kube-recorder';
 
 /**
@@ -73,12 +73,12 @@ function requests(rows: number, seed: number, tenureShift: number): string {
 }
 
 async function post(url: string, body: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000) });
-  return { status: res.status, json: await res.json() };
+  const res = await request('POST', url, { 'content-type': 'application/json' }, body);
+  return { status: res.status, json: JSON.parse(res.body) };
 }
 
 async function metric(url: string, name: string): Promise<string[]> {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const text = (await request('GET', `${url}/metrics`)).body;
   return text.split('\n').filter((l) => l.startsWith(name));
 }
 
@@ -190,7 +190,7 @@ describe('the churn loop of examples/local, end to end on real MLflow, PostgreSQ
     const driftWatch = (stack.platform.monitoring as Monitoring).watched.find((w) => w.kind === 'drift')!;
     const hours = (driftWatch as any).sustainedForSeconds / 3600;
     const alertTest = async (name: string, alert: string, fires: boolean) => {
-      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      const text = (await request('GET', `${gateway.url}/metrics`)).body;
       const series = text.split('\n').flatMap((line) => {
         const m = /^(mlops_(?:drift|canary)_[a-z_]+)(\{.*\})?\s+(\S+)$/.exec(line);
         // Timestamps are left out: they are wall-clock values, meaningless at promtool's time 0.

@@ -83,11 +83,19 @@ export async function startTracking(json: SynthesizedJson, pg: Postgres, databas
 
 /** GET with a Host header (fetch cannot set Host, so this speaks HTTP/1.1 over node:http). */
 export async function getWithHost(url: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return request('GET', url, { ...headers, Host: host });
+}
+
+/**
+ * One HTTP request on its own connection: no keep-alive, so a server closing an idle connection
+ * (uvicorn after 5 s) can never race a reused socket on a loaded machine.
+ */
+export async function request(method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: string }> {
   const http = await import('node:http');
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'GET', headers: { ...headers, Host: host }, timeout: 10_000 },
+      { hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, headers, agent: false, timeout: 60_000 },
       (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
@@ -95,7 +103,7 @@ export async function getWithHost(url: string, host: string, headers: Record<str
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
