@@ -59,6 +59,7 @@ export {
   type ScratchOptions,
   type PromotionGateOptions,
 } from './training/training-job';
+export { churnExampleTraining, TRAINING_PROGRAM_DIR, type ChurnExampleTraining } from './training/training-program';
 export {
   ModelDeployment,
   MODEL_CLIENT_LABEL,

@@ -1,12 +1,14 @@
 import type { Construct } from 'constructs';
 import { TerraformStack } from '../../lib/core/cdktf';
-import { MlopsPlatform, type DriftMonitor, type ModelDeployment, type TrainingJob } from '../../lib';
+import { churnExampleTraining, MlopsPlatform, type DriftMonitor, type ModelDeployment, type TrainingJob } from '../../lib';
 import { addChurnWorkloads } from '../churn';
 
 /**
  * The embedded default: everything in one cluster reached through the local
  * kubeconfig (kind, minikube, k3d, Docker Desktop), no cloud account needed.
- * Monitoring (kube-prometheus-stack, Pushgateway, dashboards, alerts) is on by default.
+ * Monitoring (kube-prometheus-stack, Pushgateway, dashboards, alerts) is on by default. The first
+ * training run (apply, then `kubectl create job --from=cronjob/churn churn-first -n mlops`) registers
+ * a `@challenger`, which the canary judge makes the first `@champion`.
  */
 export class LocalMlopsStack extends TerraformStack {
   public readonly platform: MlopsPlatform;
@@ -24,7 +26,12 @@ export class LocalMlopsStack extends TerraformStack {
       monitoringOptions: { nodeExporter: { hostRootFsMount: false }, storage: { size: '10Gi' } },
     });
 
-    const workloads = addChurnWorkloads(this.platform);
+    // Sized for a 4-CPU / 8-GiB kind node: the library's churn program on one CPU in the public MLflow
+    // image (no GPU, no image to build), one stable pod and one canary pod (a 50 % canary by pod count).
+    const workloads = addChurnWorkloads(this.platform, {
+      training: { ...churnExampleTraining(this.platform), resources: { cpu: '1', memory: '2Gi' } },
+      serving: { minReplicas: 1, maxReplicas: 3, canaryWeight: 50 },
+    });
     this.training = workloads.training;
     this.model = workloads.model;
     this.drift = workloads.drift;

@@ -55,6 +55,11 @@ export interface ModelWatch {
   readonly scrape: ScrapeEndpoint;
   /** Names of the Deployments per variant (`stable`, and `canary` while one runs). */
   readonly deployments: Record<string, string>;
+  /**
+   * The canary's judge, when one promotes or rolls back the canary automatically: it pushes
+   * `mlops_canary_*` (job `mlops-canary`, grouped by namespace and model) every `periodSeconds`.
+   */
+  readonly canaryJudge?: { readonly cronJobName: string; readonly periodSeconds: number };
   /** The HorizontalPodAutoscaler of the stable variant, if any. */
   readonly autoscalerName?: string;
   readonly minReplicas: number;
@@ -115,3 +120,10 @@ export interface IMonitoringSink {
   /** Registers a workload; rules, dashboards and scrape configs are generated from it at synth time. */
   watch(target: WatchTarget): void;
 }
+
+/**
+ * Pushgateway job of the canary judge's series (`mlops_canary_outcome{outcome}`,
+ * `mlops_canary_last_run_timestamp_seconds`, `mlops_canary_judge_error{reason}`, ...), grouped by
+ * `namespace` and `model` like the drift series.
+ */
+export const CANARY_PUSH_JOB = 'mlops-canary';

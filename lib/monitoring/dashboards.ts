@@ -7,6 +7,7 @@ import { Token } from '../core/cdktf';
 import type { DriftWatch, ModelWatch, TrackingServerWatch, TrainingWatch, WatchTarget } from '../core/observability';
 import { histogramBase, scrapeJobName } from './alert-rules';
 import { OBJECTIVES } from './objectives';
+import { addCanaryJudge } from './canary-dashboard';
 
 /**
  * Grafana dashboards built with the Grafana Foundation SDK from the registered
@@ -201,6 +202,7 @@ function model(m: ModelWatch): Dashboard {
       q(`sum by (pod) (container_memory_working_set_bytes{${pods}})`, 'used {{pod}}'),
       q(`sum by (pod) (kube_pod_container_resource_requests{${pods}, resource="memory"})`, 'requested {{pod}}'),
     ], { span: 8 }));
+  if (m.canaryJudge) addCanaryJudge(d, m);
   return d.build();
 }
 

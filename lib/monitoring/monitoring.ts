@@ -15,6 +15,7 @@ import type { IMonitoringSink, ScrapeEndpoint, WatchTarget } from '../core/obser
 import { buildRuleGroups, renderRuleFile, ruleFileGroups, type RuleOptions } from './alert-rules';
 import { buildObjectiveGroups, objectivesOf, OBJECTIVES_PER_GROUP } from './objectives';
 import { localChart } from '../core/assets';
+import { canaryRuleGroups } from './canary-rules';
 import { alertmanagerSecrets, buildAlertmanagerConfig, type AlertingProps } from './alertmanager-config';
 import { buildScrapeConfigs } from './scrape-configs';
 import { buildDashboards, modelDashboardName, type DashboardGroup } from './dashboards';
@@ -276,7 +277,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
           secrets: [...new Set(this.scrapeSecretCopies.values())],
         },
       },
-      additionalPrometheusRulesMap: { mlops: { groups: buildRuleGroups(this.targets, this.ruleOptions) } },
+      additionalPrometheusRulesMap: { mlops: { groups: [...buildRuleGroups(this.targets, this.ruleOptions), ...canaryRuleGroups(this.targets, this.ruleOptions)] } },
       ...(p.nodeExporter === false
         ? { nodeExporter: { enabled: false } }
         : p.nodeExporter.hostRootFsMount
@@ -344,7 +345,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
    */
   public renderConfigFiles(): { readonly 'rules.json': string; readonly 'alertmanager.json': string } {
     return {
-      'rules.json': renderRuleFile(ruleFileGroups(this.targets, this.ruleOptions)),
+      'rules.json': renderRuleFile([...ruleFileGroups(this.targets, this.ruleOptions), ...canaryRuleGroups(this.targets, this.ruleOptions)]),
       'alertmanager.json': JSON.stringify(this.alertmanagerConfig, null, 2) + '\n',
     };
   }

@@ -23,6 +23,8 @@ import {
 } from './model-props';
 import { planReplicas, variantAutoscaling } from './model-replicas';
 import { ModelVariant, withVariant } from './model-variant';
+import { CanaryJudge } from './canary-judge';
+import { judgedAliases } from './model-props';
 import type { RequestRateMetrics } from './request-rate-metrics';
 
 export { CANARY_EFFECTIVE_WEIGHT_ANNOTATION } from './model-exposure';
@@ -125,6 +127,8 @@ export class ModelDeployment extends Construct {
   public readonly identity: WorkloadIdentity;
   public readonly stable: ModelVariant;
   public readonly canary?: ModelVariant;
+  /** The canary's automatic judge (`canary.judge`). */
+  public readonly canaryJudge?: CanaryJudge;
   /** The Service clients call (in gateway mode: the stable variant only). */
   public readonly service: ServiceV1;
   /** The canary's Service in gateway mode. */
@@ -179,7 +183,9 @@ export class ModelDeployment extends Construct {
         selector: withVariant(this.podSelector, 'canary'), podLabels: pods.labels('canary'), podSpec: pods.spec('canary', (canary.model ?? canary.image)!),
         // In gateway mode the weight lives in the route only, so nothing here depends on it.
         annotations: p.gateway ? undefined : { [CANARY_EFFECTIVE_WEIGHT_ANNOTATION]: String(this.canaryEffectiveWeight) },
-        replicas: replicas.canary.min, autoscaling: autoscaling.canary, waitForRollout,
+        replicas: replicas.canary.min, autoscaling: autoscaling.canary,
+        // A judged canary runs only while there is a challenger, so apply cannot wait for it.
+        waitForRollout: waitForRollout && !canary.judge, scaledByJudge: canary.judge !== undefined,
       });
       new TerraformOutput(this, 'CanaryEffectiveWeight', {
         value: this.canaryEffectiveWeight,
@@ -199,6 +205,17 @@ export class ModelDeployment extends Construct {
     }));
 
     const metrics = server.metrics;
+    if (canary?.judge && metrics && this.canary) {
+      const aliases = judgedAliases(p, this.node.path);
+      this.canaryJudge = new CanaryJudge(this, 'CanaryJudge', {
+        platform, options: canary.judge, modelName: name, registeredModel: aliases.registeredModel,
+        championAlias: aliases.champion, challengerAlias: aliases.challenger,
+        canaryDeployment: `${name}-canary`, canaryReplicas: replicas.canary.min,
+        slo: { latencyP95Seconds: p.slo.latencyP95Seconds, errorRatio: p.slo.errorRatio },
+        metrics: { requestDuration: metrics.requestDuration, requestsTotal: metrics.requestsTotal, statusLabel: metrics.statusLabel },
+        image: p.mlflowImage, labels,
+      });
+    }
     if (metrics) {
       platform.monitoring?.watch({
         kind: 'model',
@@ -206,6 +223,7 @@ export class ModelDeployment extends Construct {
         namespace: platform.namespace.literalName,
         scrape: { namespace: platform.namespace.literalName, podLabels: this.podSelector, portName: server.metricsPortName, path: metrics.path },
         deployments: { stable: name, ...(canary ? { canary: `${name}-canary` } : {}) },
+        canaryJudge: this.canaryJudge ? { cronJobName: this.canaryJudge.cronJobName, periodSeconds: this.canaryJudge.periodSeconds } : undefined,
         autoscalerName: server.autoscaling ? name : undefined,
         minReplicas: p.minReplicas,
         maxReplicas: server.autoscaling ? p.maxReplicas : p.minReplicas,

@@ -5,6 +5,7 @@ import { imageRef, k8sName, k8sNamePrefix, positiveInt } from '../core/validator
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { RequestRateMetrics } from './request-rate-metrics';
+import { canaryJudgeSchema, type CanaryJudgeOptions } from './canary-judge-props';
 
 /*
  * The option types of a ModelDeployment, the zod schema its props are parsed
@@ -68,6 +69,12 @@ export interface ModelCanaryOptions {
    * @default - maxReplicas
    */
   readonly maxReplicas?: number;
+  /**
+   * Judge the canary automatically and promote or roll it back (registry models whose canary
+   * serves an alias, e.g. `models:/churn@challenger`): see {@link CanaryJudgeOptions}.
+   * @default - no judge: promote by hand
+   */
+  readonly judge?: CanaryJudgeOptions;
 }
 
 /** A Gateway API Gateway that routes to the model (exact canary weights, optional exposure). */
@@ -161,6 +168,7 @@ export const modelDeploymentSchema = z.strictObject({
     weight: z.number().min(0, { message: 'must be between 0 and 100 (percent of requests)' }).max(100, { message: 'must be between 0 and 100 (percent of requests)' }),
     tolerance: z.number().min(0).max(50).default(5),
     maxReplicas: positiveInt.optional(),
+    judge: canaryJudgeSchema.optional(),
   }).optional(),
   gateway: z.strictObject({
     name: k8sName,
@@ -256,6 +264,24 @@ function checkCanary(p: ParsedModelProps, at: string, registry: boolean): void {
     fail(at, registry ? 'canary.model' : 'canary.image', `got ${JSON.stringify(canary.model ?? canary.image)}, identical to the stable version; a canary must differ (promote by changing ${registry ? 'model' : 'image'} and removing canary)`);
   }
   if (p.gateway && !Number.isInteger(canary.weight)) fail(at, 'canary.weight', `got ${canary.weight}; must be a whole number with a gateway (HTTPRoute weights are integers)`);
+  if (canary.judge) judgedAliases(p, at);
+}
+
+/**
+ * The registered model and the two aliases a canary judge moves: the stable variant must serve
+ * `models:/<name>@<champion>` and the canary `models:/<name>@<challenger>` of the same model.
+ */
+export function judgedAliases(p: ParsedModelProps, at: string): { registeredModel: string; champion: string; challenger: string } {
+  const stable = p.model ? REGISTRY_URI.exec(p.model) : null;
+  const canary = p.canary?.model ? REGISTRY_URI.exec(p.canary.model) : null;
+  if (!stable?.[2]) fail(at, 'canary.judge', `needs the stable model to be an alias URI such as "models:/churn@champion"; got model ${JSON.stringify(p.model ?? p.image)}`);
+  if (!canary?.[2] || canary[1] !== stable[1]) {
+    fail(at, 'canary.judge', `needs the canary to serve another alias of the same registered model, e.g. "models:/${stable[1]}@challenger"; got canary.model ${JSON.stringify(p.canary?.model)}`);
+  }
+  if (!p.canary!.judge!.prometheusUrl && !(p.platform as IMlopsPlatform).monitoring?.prometheusUrl) {
+    fail(at, 'canary.judge.prometheusUrl', 'nothing given and the platform has no monitoring with a Prometheus URL; give the Prometheus API the judge queries');
+  }
+  return { registeredModel: stable[1]!, champion: stable[2], challenger: canary[2] };
 }
 
 /** The registered model's name as a Kubernetes name, when it is a valid one. */

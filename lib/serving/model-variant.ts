@@ -46,6 +46,12 @@ export interface ModelVariantProps {
   readonly replicas: number;
   readonly autoscaling?: VariantAutoscaling;
   readonly waitForRollout: boolean;
+  /**
+   * The canary judge scales this Deployment (0 while there is no challenger): it starts at zero
+   * and Terraform ignores its replica count.
+   * @default false
+   */
+  readonly scaledByJudge?: boolean;
 }
 
 /**
@@ -66,7 +72,7 @@ export class ModelVariant extends Construct {
       metadata: { name, namespace, labels, annotations: props.annotations },
       spec: {
         // With an HPA the replica count is the HPA's: no value here, and Terraform ignores drift on it.
-        replicas: hpa ? undefined : String(props.replicas),
+        replicas: props.scaledByJudge ? '0' : hpa ? undefined : String(props.replicas),
         revisionHistoryLimit: 5,
         progressDeadlineSeconds: 900,
         selector: { matchLabels: props.selector },
@@ -74,7 +80,7 @@ export class ModelVariant extends Construct {
         template: { metadata: { labels: props.podLabels }, spec: props.podSpec },
       },
       waitForRollout: props.waitForRollout,
-      lifecycle: hpa ? { ignoreChanges: ['spec[0].replicas'] } : undefined,
+      lifecycle: hpa || props.scaledByJudge ? { ignoreChanges: ['spec[0].replicas'] } : undefined,
     });
 
     if (hpa) {

@@ -244,8 +244,12 @@ export class TrackingServer extends Construct {
       // MLflow >= 3.5 also rejects state-changing API calls from a non-localhost Origin: the UI served
       // through the Ingress (always TLS) sends its own.
       ...(p.ingress ? [{ name: 'MLFLOW_SERVER_CORS_ALLOWED_ORIGINS', value: `https://${p.ingress.host}` }] : []),
+      // MLflow >= 3.x starts a job runner (seven huey consumers, periodic tasks on every replica) for
+      // GenAI jobs the platform does not use; off, the pod's CPU and memory go to the API.
+      { name: 'MLFLOW_SERVER_ENABLE_JOB_EXECUTION', value: 'false' },
+      { name: 'MLFLOW_DISABLE_TELEMETRY', value: 'true' },
     ];
-    const prepareEnv: EnvVar[] = [...env, { name: 'MLOPS_AUTH_ENABLED', value: String(this.authEnabled) }];
+    const prepareEnv: EnvVar[] = [...env, { name: 'MLFLOW_DISABLE_TELEMETRY', value: 'true' }, { name: 'MLOPS_AUTH_ENABLED', value: String(this.authEnabled) }];
     if (this.authEnabled) {
       let adminSecret = p.auth.adminSecretName;
       let sessionKeyRef = { name: '', key: 'flask-secret-key' };

@@ -15,6 +15,7 @@ import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { workerNetwork } from './distributed';
 import { promotionGateScript, type GateDriftSource, type PromotionGateOptions } from './promotion-gate';
+import { trainingProgramFiles } from './training-program';
 import { checkTrainingProps, trainingJobSchema } from './training-props';
 import { trainingRun } from './training-run';
 import { trainingPodSpec } from './training-steps';
@@ -50,6 +51,14 @@ export interface TrainingJobProps {
   readonly command: string[];
   /** @default - none */
   readonly args?: string[];
+  /**
+   * Files of the training program (file name to content), mounted read-only at
+   * `/opt/mlops/program` (`TRAINING_PROGRAM_DIR`) of the training step from a ConfigMap
+   * `<name>-program`, e.g. a program the library ships (`churnExampleTraining`); the image
+   * then needs only the program's libraries.
+   * @default - none: the program is in the image
+   */
+  readonly programFiles?: Record<string, string>;
   /**
    * MLflow experiment (`MLFLOW_EXPERIMENT_NAME`).
    * @default - the job name
@@ -230,6 +239,8 @@ export class TrainingJob extends Construct {
   public readonly service?: ServiceV1;
   /** ConfigMap with the promotion gate script. */
   public readonly gateScript?: ConfigMapV1;
+  /** ConfigMap with the training program's files (`programFiles`). */
+  public readonly programFiles?: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: TrainingJobProps) {
     super(scope, id);
@@ -263,8 +274,9 @@ export class TrainingJob extends Construct {
     const drift = p.promotionGate?.blockOnDrift ? gateDriftSource(platform, p.promotionGate.driftModel ?? p.model ?? gateModel!, this.node.path) : undefined;
     const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(platform.namespace, ns), modelName: gateModel!, drift };
     this.gateScript = gate?.script;
+    this.programFiles = p.programFiles && trainingProgramFiles(this, p.name, ns, labels, p.programFiles);
     this.podSpec = trainingPodSpec({
-      props: p, platform, artifacts, gate, workersServiceName,
+      props: p, platform, artifacts, gate, workersServiceName, program: this.programFiles,
       serviceAccountName: this.identity.serviceAccountName,
       experimentName: this.experimentName,
     });

@@ -33,6 +33,10 @@ export const trainingJobSchema = z.strictObject({
   image: imageRef,
   command,
   args: z.array(z.string()).optional(),
+  programFiles: z
+    .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'must be a plain file name such as "train.py"' }), z.string())
+    .refine((files) => Object.keys(files).length > 0, { message: 'must name at least one file' })
+    .optional(),
   experimentName: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   schedule: cronSchedule.optional(),

@@ -5,6 +5,7 @@ import type { IMlopsPlatform } from '../platform/platform-context';
 import { distributedEnv, rankZeroOnly } from './distributed';
 import { GATE_SCRIPT_DIR, promotionGateCommand, promotionGateEnv, RUN_DIR, RUN_ID_FILE, type GateDriftSource, type ParsedPromotionGate } from './promotion-gate';
 import type { ParsedTrainingProps } from './training-props';
+import { TRAINING_PROGRAM_DIR } from './training-program';
 
 /** Container names of the steps (the pod failure policy names them). */
 export const STEP = { validate: 'data-validation', train: 'train', gate: 'promotion-gate' } as const;
@@ -23,6 +24,8 @@ export interface TrainingPodOptions {
   readonly workersServiceName: string;
   /** The promotion gate, its script and the registered model it judges. */
   readonly gate?: { readonly options: ParsedPromotionGate; readonly script: ConfigMapV1; readonly modelName: string; readonly drift?: GateDriftSource };
+  /** The ConfigMap with the training program's files, mounted into the training step. */
+  readonly program?: ConfigMapV1;
 }
 
 /**
@@ -75,6 +78,7 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
       writablePaths,
     });
   }
+  if (o.program) volumes.push({ name: 'program', configMap: { name: o.program.metadata.name, defaultMode: '0444' } });
   steps.push({
     name: STEP.train,
     image: p.image,
@@ -83,7 +87,7 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
     env: [...baseEnv, ...userEnv],
     envFromSecrets: p.envFromSecrets,
     resources: { ...p.resources, gpus: p.gpus },
-    volumeMounts: dataMounts,
+    volumeMounts: o.program ? [...dataMounts, { name: 'program', mountPath: TRAINING_PROGRAM_DIR, readOnly: true }] : dataMounts,
     writablePaths,
   });
   if (o.gate) {

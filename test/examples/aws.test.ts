@@ -71,6 +71,6 @@ describe('examples/aws', () => {
   });
 
   it('runs every pod with the secure defaults', () => {
-    expect(secureDefaultViolations(json, { tokenAllowedFor: /^kubernetes_cron_job_v1\.Platform_DriftChurn_/ })).toEqual([]);
+    expect(secureDefaultViolations(json, { tokenAllowedFor: /^kubernetes_cron_job_v1\.Platform_(DriftChurn_|ModelChurn_CanaryJudge_)/ })).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotView, synthExample } from '../support/app-synth';
-import { resourcesOf, secureDefaultViolations } from '../../lib/testing';
+import { allContainers, resourcesOf, secureDefaultViolations } from '../../lib/testing';
+import { DEFAULT_IMAGES } from '../../lib/core/images';
+import { readScript } from '../../lib/core/assets';
 
 // Synthesized as users do (`npx cdktf synth` runs examples/local/main.ts), cdktf's validations on.
 const synth = () => synthExample('local')['mlops-local'].json as any;
@@ -26,9 +28,9 @@ describe('examples/local', () => {
     expect(objects).toBeGreaterThan(40);
   });
 
-  it('holds the platform, a scheduled GPU training job, a served model with a canary and a drift monitor', () => {
+  it('holds the platform, a scheduled training job, a served model with a judged canary and a drift monitor', () => {
     const cron = Object.values(resourcesOf(json, 'kubernetes_cron_job_v1')).map((c: any) => c.metadata.name).sort();
-    expect(cron).toEqual(['churn', 'churn-drift']);
+    expect(cron).toEqual(['churn', 'churn-canary-judge', 'churn-drift']);
     expect(Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).map((d: any) => d.metadata.name).sort()).toEqual(['churn', 'churn-canary', 'mlflow']);
     expect(Object.keys(resourcesOf(json, 'kubernetes_horizontal_pod_autoscaler_v2'))).toHaveLength(2);
     expect(Object.values(resourcesOf(json, 'helm_release')).map((r: any) => r.chart).sort()).toEqual([
@@ -36,8 +38,34 @@ describe('examples/local', () => {
     ]);
   });
 
+  it('trains with the shipped churn program in the public MLflow image on a CPU, sized for a 4-CPU / 8-GiB kind node', () => {
+    const cron = Object.values(resourcesOf(json, 'kubernetes_cron_job_v1')).find((c: any) => c.metadata.name === 'churn') as any;
+    const pod = cron.spec.job_template.spec.template.spec;
+    const train = pod.init_container.find((c: any) => c.name === 'train');
+    expect(train.image).toBe(DEFAULT_IMAGES.mlflow);
+    expect(train.command).toEqual(['python', '/opt/mlops/program/train_churn.py']);
+    expect(train.volume_mount).toContainEqual(expect.objectContaining({ name: 'program', mount_path: '/opt/mlops/program', read_only: true }));
+    const program = Object.values(resourcesOf(json, 'kubernetes_config_map_v1')).find((m: any) => m.metadata.name === 'churn-program') as any;
+    expect(program.data['train_churn.py']).toBe(readScript('training', 'train_churn.py'));
+    // No container of the stack asks for a GPU or tolerates a GPU taint, and no image is a placeholder.
+    const containers = allContainers(json);
+    expect(containers.filter(({ container }) => JSON.stringify(container.resources ?? {}).includes('nvidia.com/gpu')).map((c) => c.where)).toEqual([]);
+    expect(JSON.stringify(json)).not.toContain('nvidia.com/gpu');
+    expect(containers.filter(({ container }) => /acme|example/.test(container.image)).map((c) => c.where)).toEqual([]);
+    // The gate names a challenger; the judge makes it champion once the canary has proven itself.
+    const gate = pod.container.find((c: any) => c.name === 'promotion-gate');
+    expect(gate.env).toContainEqual({ name: 'GATE_ALIAS', value: 'challenger' });
+    // CPU requests of the platform's own workloads fit one 4-CPU node next to the monitoring stack.
+    const milli = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000);
+    const requested = containers
+      .filter(({ where }) => !where.includes('_init_') && !/Job|cron/i.test(where.split('/')[0]!) )
+      .reduce((sum, { container }) => sum + milli(container.resources?.requests?.cpu ?? '0'), 0);
+    expect(requested).toBeLessThanOrEqual(2000);
+    expect(milli(train.resources.requests.cpu)).toBeLessThanOrEqual(1000);
+  });
+
   it('meets the secure defaults in every pod', () => {
-    // only the drift check, which starts retraining Jobs, calls the Kubernetes API
-    expect(secureDefaultViolations(json, { tokenAllowedFor: /^kubernetes_cron_job_v1\.Platform_DriftChurn_/ })).toEqual([]);
+    // only the drift check (starts retraining Jobs) and the canary judge (scales the canary) call the Kubernetes API
+    expect(secureDefaultViolations(json, { tokenAllowedFor: /^kubernetes_cron_job_v1\.Platform_(DriftChurn_|ModelChurn_CanaryJudge_)/ })).toEqual([]);
   });
 });

@@ -12,11 +12,19 @@ Runs in the MLflow image (``python serve_model.py``), mounted from a ConfigMap b
 * when ``MLOPS_INFERENCE_LOG_URI`` is set, appends every successful ``/invocations``
   request and response to JSON-lines files under that URI (see ``InferenceLogSink``).
 
+With an alias URI (``models:/<name>@<alias>``) the served version follows the alias:
+``AliasFollower`` resolves it every ``MLOPS_MODEL_POLL_SECONDS`` and, when it points at
+another version, loads that version and swaps it in between requests (no restart, no
+failed request); ``mlops_served_model_version`` (gauge) is the version being served. While
+the alias does not exist yet (no model promoted), every path but ``/metrics`` answers 503
+and the pod keeps waiting instead of crash-looping.
+
 Nothing is installed at start: mlflow, uvicorn, fastapi and prometheus_client are in
 the image, and the model's own libraries must be too (``--env-manager local``).
 
 Environment:
   MLOPS_MODEL_URI                       models:/<name>@<alias> or models:/<name>/<version> (required)
+  MLOPS_MODEL_POLL_SECONDS              seconds between alias checks (default 30; 0: resolve once)
   MLOPS_PORT                            port to listen on (default 8080)
   MLFLOW_MODELS_WORKERS                 uvicorn worker processes (default 1)
   MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT seconds per request (read by MLflow's app)
@@ -49,10 +57,11 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2
 class MetricsMiddleware:
     """ASGI middleware recording request count and latency, and serving ``/metrics``."""
 
-    def __init__(self, app, registry=None, on_prediction=None):
+    def __init__(self, app, registry=None, on_prediction=None, on_shutdown=None):
         from prometheus_client import REGISTRY, Counter, Histogram
 
         self.app = app
+        self.on_shutdown = on_shutdown
         self.registry = registry if registry is not None else REGISTRY
         self.on_prediction = on_prediction
         self.requests = Counter(
@@ -70,6 +79,20 @@ class MetricsMiddleware:
         )
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan" and self.on_shutdown is not None:
+            # uvicorn re-raises SIGTERM after its graceful shutdown, so atexit handlers never run:
+            # the lifespan shutdown is the last moment to flush buffered inference logs.
+            async def receive_lifespan():
+                message = await receive()
+                if message["type"] == "lifespan.shutdown":
+                    try:
+                        self.on_shutdown()
+                    except Exception as err:
+                        print(f"shutdown: {err.__class__.__name__}: {err}", file=sys.stderr)
+                return message
+
+            await self.app(scope, receive_lifespan, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -213,13 +236,127 @@ class InferenceLogSink:
         return f"date={day}/{name}"
 
 
+def parse_alias_uri(uri):
+    """(name, alias) of ``models:/<name>@<alias>``, else None (a version or other URI is served as is)."""
+    if not uri.startswith("models:/") or "@" not in uri:
+        return None
+    name, _, alias = uri[len("models:/"):].rpartition("@")
+    return (name, alias) if name and alias and "/" not in alias else None
+
+
+class AliasFollower:
+    """ASGI app serving the version a registered-model alias points at, following it as it moves.
+
+    ``resolve()`` returns the alias's version (str) or None while the alias does not exist;
+    ``load(version)`` returns the ASGI app serving that version. ``poll()`` (called by a
+    background thread every ``poll_seconds``) loads a moved alias and swaps the app; requests in
+    flight finish on the app they started on. A failed load keeps the version being served.
+    """
+
+    def __init__(self, resolve, load, on_version=None, log=None):
+        self.resolve = resolve
+        self.load = load
+        self.on_version = on_version
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.version = None
+        self.app = None
+        self.lock = threading.Lock()
+
+    def poll(self):
+        """Checks the alias once; returns True when another version is now served."""
+        with self.lock:
+            try:
+                version = self.resolve()
+            except Exception as err:  # registry unreachable: keep serving what we have
+                self.log(f"model alias: cannot resolve ({err.__class__.__name__}: {err}); serving version {self.version}")
+                return False
+            if version is None or version == self.version:
+                if version is None and self.version is None:
+                    self.log("model alias: does not exist yet; waiting")
+                return False
+            try:
+                app = self.load(version)
+            except Exception as err:
+                self.log(f"model alias: loading version {version} failed ({err.__class__.__name__}: {err}); serving version {self.version}")
+                return False
+            previous, self.app, self.version = self.version, app, version
+            self.log(f"model alias: now serving version {version}" + (f" (was {previous})" if previous else ""))
+            if self.on_version:
+                self.on_version(version)
+            return True
+
+    def start(self, poll_seconds):
+        """Polls in a daemon thread: every ``poll_seconds``, and every 5 s while nothing is served yet."""
+
+        def loop():
+            while True:
+                time.sleep(min(poll_seconds, 5.0) if self.app is None else poll_seconds)
+                self.poll()
+
+        threading.Thread(target=loop, name="alias-follower", daemon=True).start()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        app = self.app
+        if app is None:
+            body = json.dumps({"error": "no model version to serve yet: the alias does not exist"}).encode()
+            await send({"type": "http.response.start", "status": 503, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+
+def version_gauge(registry=None):
+    """``mlops_served_model_version``: the registry version a pod serves (the canary judge reads it)."""
+    from prometheus_client import REGISTRY, Gauge
+
+    kwargs = {"multiprocess_mode": "liveall"} if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else {}
+    return Gauge("mlops_served_model_version", "Registered model version being served.", registry=registry if registry is not None else REGISTRY, **kwargs)
+
+
 def create_app():
     """uvicorn factory: loads the model once per worker and wraps MLflow's scoring app."""
     from mlflow.pyfunc import scoring_server
 
-    model = scoring_server.load_model_with_mlflow_config(os.environ["MLOPS_MODEL_URI"])
+    uri = os.environ["MLOPS_MODEL_URI"]
     sink = InferenceLogSink.from_env()
-    return MetricsMiddleware(scoring_server.init(model), on_prediction=sink.add if sink else None)
+    on_prediction = sink.add if sink else None
+    on_shutdown = sink.flush if sink else None
+    alias = parse_alias_uri(uri)
+    poll_seconds = float(os.environ.get("MLOPS_MODEL_POLL_SECONDS", "30"))
+    if alias is None or poll_seconds <= 0:
+        model = scoring_server.load_model_with_mlflow_config(uri)
+        return MetricsMiddleware(scoring_server.init(model), on_prediction=on_prediction, on_shutdown=on_shutdown)
+
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    name, alias_name = alias
+    client = MlflowClient()
+
+    def resolve():
+        try:
+            return str(client.get_model_version_by_alias(name, alias_name).version)
+        except MlflowException as err:
+            if getattr(err, "error_code", "") in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                return None
+            raise
+
+    def load(version):
+        return scoring_server.init(scoring_server.load_model_with_mlflow_config(f"models:/{name}/{version}"))
+
+    gauge = version_gauge()
+    follower = AliasFollower(resolve, load, on_version=lambda v: gauge.set(float(v)))
+    follower.poll()
+    follower.start(poll_seconds)
+    return MetricsMiddleware(follower, on_prediction=on_prediction, on_shutdown=on_shutdown)
 
 
 def main():
