@@ -1,7 +1,6 @@
 import { describe, expect, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriftWatch } from '../../lib/core/observability';
@@ -9,6 +8,7 @@ import { ALERTS, renderRuleFile, ruleFileGroups } from '../../lib/monitoring/ale
 import { expect_ } from '../monitoring/rule-tests';
 import { requirePython, requireTool, itWithTool, type ToolCheck } from '../support/tools';
 import { synthDrift, writeProgram } from './support';
+import { freePort } from '../support/services';
 
 /**
  * End to end on loopback with the real servers from Debian: the drift program,
@@ -30,17 +30,6 @@ afterAll(() => {
   gateway?.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startGateway(): Promise<string> {
   const port = await freePort();
