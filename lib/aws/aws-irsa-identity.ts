@@ -6,8 +6,9 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import type { ICloudIdentity, WorkloadKind } from '../core/identity';
 import type { EgressTarget } from '../core/network';
 import { parseProps } from '../core/props';
-import { Fn, Lazy } from '../core/cdktf';
+import { Fn } from '../core/cdktf';
 import { awsContext, policyDocument } from './aws-context';
+import { lazyLiteralList } from '../core/literal';
 
 /** Properties of an {@link AwsIrsaIdentity}. */
 export interface AwsIrsaIdentityProps {
@@ -87,7 +88,7 @@ export class AwsIrsaIdentity extends Construct implements ICloudIdentity {
       const subjects: string[] = [];
       this.subjects.set(kind, subjects);
       // Lazy: service accounts registered after the role was created are still in its trust.
-      const trust = policyDocument(this, `${ROLE_IDS[kind]}Trust`, [this.webIdentityTrust(Lazy.listValue({ produce: () => [...subjects] }))]);
+      const trust = policyDocument(this, `${ROLE_IDS[kind]}Trust`, [this.webIdentityTrust(lazyLiteralList(() => [...subjects]))]);
       role = new IamRole(this, ROLE_IDS[kind], {
         namePrefix: `${this.p.roleNamePrefix}${kind}-`,
         description: `cdktf-mlops ${kind} workloads (IRSA)`,

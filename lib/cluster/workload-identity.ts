@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import type { ICloudIdentity, IWorkloadIdentity, WorkloadKind } from '../core/identity';
 import { TerraformResource } from '../core/cdktf';
+import { keepLiteral } from '../core/literal';
 
 /** Properties of a {@link WorkloadIdentity}. */
 export interface WorkloadIdentityProps {
@@ -33,6 +34,7 @@ export class WorkloadIdentity extends Construct implements IWorkloadIdentity {
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
+    keepLiteral(this);
     this.kind = props.kind;
     this.namespace = props.namespace;
     this.cloud = props.cloud;

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { ValidationError, type ValidationProblem } from './errors';
+import { keepLiteral } from './literal';
 
 /**
  * Parses a construct's props with its zod schema and throws a
@@ -8,6 +9,7 @@ import { ValidationError, type ValidationProblem } from './errors';
  * given and what is allowed. Returns the parsed value with defaults applied.
  */
 export function parseProps<S extends z.ZodType>(schema: S, props: unknown, scope: Construct): z.output<S> {
+  keepLiteral(scope); // every string the construct then synthesizes stays literal (lib/core/literal.ts)
   const result = schema.safeParse(props ?? {}, { reportInput: true });
   if (result.success) return result.data;
   throw new ValidationError(scope.node.path, result.error.issues.map((issue) => describeIssue(issue, schema, props)));
@@ -24,6 +26,11 @@ function describeIssue(issue: z.core.$ZodIssue, root: z.ZodType, props: unknown)
         `unknown prop${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` +
         (allowed.length ? `; allowed props here: ${allowed.join(', ')}` : ''),
     };
+  }
+  if (issue.code === 'invalid_key') {
+    // zod reports "Invalid key in record"; say which key and why (the key's own schema message).
+    const key = issue.path[issue.path.length - 1];
+    return { propPath: propPath || '(props)', message: `the key ${JSON.stringify(String(key))} is not allowed: it ${issue.issues.map((i) => i.message).join('; ')}` };
   }
   const value = 'input' in issue && issue.input !== undefined ? issue.input : valueAt(props, issue.path);
   return { propPath: propPath || '(props)', message: `got ${show(value)}; ${issue.message}` };

@@ -7,6 +7,7 @@ import {
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { VARIANT_LABEL } from '../core/observability';
 import type { PodSpec } from '../core/workload';
+import { keepLiteral } from '../core/literal';
 
 /** The two versions a model may run at once. */
 export type VariantName = 'stable' | 'canary';
@@ -60,6 +61,7 @@ export class ModelVariant extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelVariantProps) {
     super(scope, id);
+    keepLiteral(this);
     const { namespace, name, labels } = props;
     const hpa = props.autoscaling;
     this.deployment = new DeploymentV1(this, 'Resource', {
