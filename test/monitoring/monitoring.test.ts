@@ -222,6 +222,6 @@ describe('Monitoring alerting input', () => {
   it('rejects a modelReceivers key that is not a model name, naming the key', () => {
     const build = () =>
       synthStack((stack) => new Monitoring(stack, 'M', { alerting: { slack: { webhookUrl: { secretName: 'a', key: 'b' } }, modelReceivers: { 'churn"} or {x="': { warning: 'slack' } } } }));
-    expect(build).toThrow(/alerting\.modelReceivers\.churn"\} or \{x=": .*RFC 1123/);
+    expect(build).toThrow(/alerting\.modelReceivers\.churn"\} or \{x=": the key .* is not allowed: it must be an RFC 1123 label/);
   });
 });
