@@ -6,7 +6,8 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import type { ICloudIdentity, WorkloadKind } from '../core/identity';
 import type { EgressTarget } from '../core/network';
 import { parseProps } from '../core/props';
-import { Fn } from '../core/cdktf';
+import { Fn, Token } from '../core/cdktf';
+import { oidcIssuer } from '../core/validators';
 import { awsContext, policyDocument } from './aws-context';
 import { lazyLiteralList } from '../core/literal';
 
@@ -32,7 +33,7 @@ export interface AwsIrsaIdentityProps {
 }
 
 const schema = z.strictObject({
-  oidcIssuerUrl: z.string().min(1),
+  oidcIssuerUrl: z.union([z.string().refine((v) => Token.isUnresolved(v)), oidcIssuer], { message: 'must be an https OIDC issuer URL such as "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE" (or a token resolving to one)' }),
   oidcProviderArn: z.string().startsWith('arn:').optional(),
   roleNamePrefix: z.string().regex(/^[\w+=,.@-]{1,20}$/, { message: 'must be 1-20 characters of letters, digits and +=,.@_-' }).default('mlops-'),
   permissionsBoundaryArn: z.string().startsWith('arn:').optional(),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { parseProps } from '../core/props';
-import { k8sName } from '../core/validators';
+import { k8sName, labelsSchema } from '../core/validators';
 import { standardLabels } from '../core/labels';
 import type { EgressTarget, NetworkPeer, NetworkPort } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
@@ -67,10 +67,10 @@ const schema = z.strictObject({
   defaultDeny: z.boolean().default(true),
   podSecurity: z.enum(['restricted', 'baseline', 'privileged']).default('restricted'),
   dns: z
-    .strictObject({ namespace: k8sName, podLabels: z.record(z.string(), z.string()) })
+    .strictObject({ namespace: k8sName, podLabels: labelsSchema })
     .default({ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }),
   removalPolicy: removalPolicySchema.default('retain'),
-  labels: z.record(z.string(), z.string()).default({}),
+  labels: labelsSchema.default({}),
 });
 
 /**

@@ -4,7 +4,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { TerraformStack } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { k8sName } from '../core/validators';
+import { chartVersion, httpUrl, k8sName } from '../core/validators';
 import { urlPort } from '../core/network';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { lazyLiteralString } from '../core/literal';
@@ -42,8 +42,8 @@ export interface RequestRateMetricsProps {
 
 const schema = z.strictObject({
   namespace: k8sName.optional(),
-  prometheusUrl: z.string().regex(/^https?:\/\/[^/:]+(:\d+)?(\/.*)?$/, { message: 'must be an http(s) URL such as "http://prometheus.monitoring.svc:9090"' }).optional(),
-  chartVersion: z.string().min(1).default(PROMETHEUS_ADAPTER_CHART_VERSION),
+  prometheusUrl: httpUrl.optional(),
+  chartVersion: chartVersion.default(PROMETHEUS_ADAPTER_CHART_VERSION),
   rateWindow: z.string().regex(/^\d+[smh]$/, { message: 'must be a Prometheus duration such as "2m"' }).default('2m'),
 });
 

@@ -9,7 +9,7 @@ import { IngressV1 } from '@cdktf/provider-kubernetes/lib/ingress-v1';
 import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { imageRef, k8sName, positiveInt } from '../core/validators';
+import { dnsSubdomainName, hostname, imageRef, ingressClassName, k8sName, positiveInt } from '../core/validators';
 import { selectorLabels, standardLabels, TRACKING_CLIENT_LABEL } from '../core/labels';
 import { buildPodSpec, envFromSecret, resourcesSchema, securityOptionsSchema, type EnvVar, type ResourceOptions, type SecurityOptions } from '../core/workload';
 import { readScript } from '../core/assets';
@@ -157,12 +157,10 @@ const schema = z.strictObject({
     .default({ defaultPermission: 'READ' }),
   ingress: z
     .strictObject({
-      host: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
-        message: 'must be a fully qualified lowercase DNS name such as "mlflow.example.com"',
-      }),
-      className: z.string().min(1).default('nginx'),
+      host: hostname,
+      className: ingressClassName.default('nginx'),
       tlsSecretName: k8sName.optional(),
-      clusterIssuer: z.string().min(1).optional(),
+      clusterIssuer: dnsSubdomainName.optional(),
       controllerNamespace: k8sName.default('ingress-nginx'),
     })
     .optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
-import { cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
+import { cidr, labelsSchema, noDotDot, tolerationSchema, cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import type { IMlopsPlatform } from '../platform/platform-context';
 import { DISTRIBUTED_ENV_NAMES } from './distributed';
@@ -12,15 +12,15 @@ import type { TrainingJobProps } from './training-job';
  * the schema cannot express.
  */
 
-const absPath = z.string().regex(/^\/[^:]*$/, { message: 'must be an absolute path such as "/scratch"' });
+const absPath = z.string().refine((v) => /^\/[^:]*$/.test(v) && noDotDot(v), { message: 'must be an absolute path without ".." such as "/scratch"' });
 const command = z.array(z.string()).min(1, { message: 'must have at least one element, e.g. ["python", "train.py"]' });
 const egressTarget = z.strictObject({
   name: k8sName,
   to: z.array(z.strictObject({
-    podLabels: z.record(z.string(), z.string()).optional(),
+    podLabels: labelsSchema.optional(),
     namespace: k8sName.optional(),
-    cidr: z.string().optional(),
-    except: z.array(z.string()).optional(),
+    cidr: cidr.optional(),
+    except: z.array(cidr).optional(),
   })).min(1),
   ports: z.array(z.strictObject({ port: z.number().int().min(1).max(65535), protocol: z.enum(['TCP', 'UDP']).optional() })),
 });
@@ -40,8 +40,8 @@ export const trainingJobSchema = z.strictObject({
   suspend: z.boolean().default(false),
   resources: resourcesSchema.default({ cpu: '1', memory: '2Gi' }),
   gpus: nonNegativeInt.default(0),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  tolerations: z.array(z.object({}).passthrough()).optional(),
+  nodeSelector: labelsSchema.optional(),
+  tolerations: z.array(tolerationSchema).optional(),
   scratch: z.strictObject({ sizeLimit: memoryQuantity, mountPath: absPath.default('/scratch') }).optional(),
   sharedMemory: memoryQuantity.optional(),
   env: z.record(envVarName, z.string()).default({}),
@@ -58,7 +58,7 @@ export const trainingJobSchema = z.strictObject({
   successfulJobsHistoryLimit: nonNegativeInt.default(3),
   failedJobsHistoryLimit: nonNegativeInt.default(3),
   artifactAccess: z.enum(['none', 'read', 'readwrite']).optional(),
-  artifactPrefix: z.string().regex(/^[^/*?][^*?]*\/$/, { message: 'must be a key prefix ending in "/", without "*" or "?" and not starting with "/" (e.g. "datasets/churn/")' }).optional(),
+  artifactPrefix: z.string().refine((v) => /^[^/*?][^*?]*\/$/.test(v) && noDotDot(v), { message: 'must be a key prefix ending in "/", without "*", "?" or ".." and not starting with "/" (e.g. "datasets/churn/")' }).optional(),
   extraEgress: z.array(egressTarget).default([]),
   alertSeverity: z.enum(['critical', 'warning', 'info']).optional(),
   security: securityOptionsSchema.optional(),
