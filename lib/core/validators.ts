@@ -388,3 +388,25 @@ export const noDotDot = (v: string) => !v.split('/').includes('..');
 
 /** The name of most Kubernetes objects (a ClusterIssuer, a StorageClass): a lowercase DNS subdomain. */
 export const dnsSubdomainName = z.string().regex(DNS_SUBDOMAIN, { message: 'must be a Kubernetes object name: a lowercase DNS subdomain such as "letsencrypt-prod"' });
+
+/**
+ * An object implementing an interface, checked by its members so that a wrong
+ * value (a string, an incomplete object from JavaScript) is a ValidationError
+ * here rather than a TypeError later. `methods` must be functions, `fields` present.
+ */
+export function implementing<T>(what: string, methods: readonly string[], fields: readonly string[] = []) {
+  const members = [...fields, ...methods.map((m) => `${m}()`)].join(', ');
+  return z.custom<T>(
+    (v) =>
+      typeof v === 'object' && v !== null &&
+      methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function') &&
+      fields.every((f) => (v as Record<string, unknown>)[f] !== undefined),
+    { message: `must be ${/^[AEIOU]/.test(what) ? 'an' : 'a'} ${what} (an object with ${members})` },
+  );
+}
+
+/** The interfaces constructs receive, checked by {@link implementing}. */
+export const contracts = {
+  cloudIdentity: () => implementing<import('./identity').ICloudIdentity>('ICloudIdentity', ['associate', 'attachPolicy'], ['credentialEgress']),
+  monitoringSink: () => implementing<import('./observability').IMonitoringSink>('IMonitoringSink', ['watch'], ['prometheusNamespace']),
+};

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { k8sName, k8sNameOrToken } from '../core/validators';
+import { contracts, implementing, k8sName, k8sNameOrToken } from '../core/validators';
 import { TRACKING_CLIENT_LABEL } from '../core/labels';
 import { removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { ICloudIdentity } from '../core/identity';
@@ -120,17 +120,15 @@ const schema = z.strictObject({
   name: k8sName.default('mlops'),
   namespace: k8sName.default('mlops'),
   createNamespace: z.boolean().default(true),
-  cluster: z.custom<IClusterConnection>((v) => typeof v === 'object' && v !== null && 'kubernetesProvider' in v && 'helmProvider' in v, {
-    message: 'must provide kubernetesProvider and helmProvider',
-  }).optional(),
+  cluster: implementing<IClusterConnection>('IClusterConnection', [], ['kubernetesProvider', 'helmProvider']).optional(),
   kubeconfig: z.object({}).passthrough().optional(),
-  artifactStore: z.custom<IArtifactStore>((v) => typeof v === 'object' && v !== null && 'artifactsDestination' in v, { message: 'must be an IArtifactStore' }).optional(),
+  artifactStore: implementing<IArtifactStore>('IArtifactStore', ['uriOf', 'bind', 'trackingReplicasProblem'], ['kind', 'artifactsDestination', 'egress']).optional(),
   artifactVolume: z.object({}).passthrough().optional(),
-  database: z.custom<IRegistryDatabase>((v) => typeof v === 'object' && v !== null && 'uriSecret' in v, { message: 'must be an IRegistryDatabase' }).optional(),
+  database: implementing<IRegistryDatabase>('IRegistryDatabase', ['allowConnectionsFrom'], ['kind', 'uriSecret', 'authDatabaseName', 'egress']).optional(),
   postgres: z.object({}).passthrough().optional(),
   tracking: z.object({}).passthrough().optional(),
-  cloudIdentity: z.custom<ICloudIdentity>().optional(),
-  monitoring: z.union([z.literal(false), z.custom<IMonitoringSink>((v) => typeof v === 'object' && v !== null && 'watch' in v, { message: 'must be an IMonitoringSink or false' })]).optional(),
+  cloudIdentity: contracts.cloudIdentity().optional(),
+  monitoring: z.union([z.literal(false), contracts.monitoringSink()]).optional(),
   monitoringOptions: z.object({}).passthrough().optional(),
   models: z.record(constructId, z.object({}).passthrough()).optional(),
   trainingJobs: z.record(constructId, z.object({}).passthrough()).optional(),

@@ -9,7 +9,7 @@ import { IngressV1 } from '@cdktf/provider-kubernetes/lib/ingress-v1';
 import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { dnsSubdomainName, hostname, imageRef, ingressClassName, k8sName, positiveInt } from '../core/validators';
+import { contracts, dnsSubdomainName, hostname, imageRef, ingressClassName, k8sName, positiveInt } from '../core/validators';
 import { selectorLabels, standardLabels, TRACKING_CLIENT_LABEL } from '../core/labels';
 import { buildPodSpec, envFromSecret, resourcesSchema, securityOptionsSchema, type EnvVar, type ResourceOptions, type SecurityOptions } from '../core/workload';
 import { readScript } from '../core/assets';
@@ -165,8 +165,8 @@ const schema = z.strictObject({
     })
     .optional(),
   extraAllowedHosts: z.array(z.string().regex(/^[^\s,]+$/, { message: 'must be a host pattern without spaces or commas' })).default([]),
-  cloudIdentity: z.custom<ICloudIdentity>().optional(),
-  monitoring: z.custom<IMonitoringSink>().optional(),
+  cloudIdentity: contracts.cloudIdentity().optional(),
+  monitoring: contracts.monitoringSink().optional(),
   security: securityOptionsSchema.optional(),
 });
 
