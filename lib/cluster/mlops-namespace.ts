@@ -87,6 +87,8 @@ export class MlopsNamespace extends Construct {
   public readonly literalName: string;
   /** The namespace resource, when created here. */
   public readonly resource?: NamespaceV1;
+  /** The Pod Security level the namespace enforces; workloads are checked against it at construct time. */
+  public readonly podSecurity: 'restricted' | 'baseline' | 'privileged';
   /** The default-deny policy, when enabled. */
   public readonly defaultDenyPolicy?: NetworkPolicyV1;
 
@@ -94,6 +96,7 @@ export class MlopsNamespace extends Construct {
     super(scope, id);
     const p = parseProps(schema, props, this);
     this.literalName = p.name;
+    this.podSecurity = p.podSecurity;
     if (p.create) {
       this.resource = new NamespaceV1(this, 'Resource', {
         metadata: {

@@ -177,6 +177,10 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       fail(path, 'monitoringOptions', `got monitoringOptions with monitoring: ${p.monitoring === false ? 'false' : 'a sink'}; monitoringOptions configures the default Monitoring only`);
     }
     const storageClassName = p.storageClassName;
+    const monitoringNamespace = (p.monitoringOptions as MonitoringProps | undefined)?.namespace ?? (p.monitoring ? p.monitoring.prometheusNamespace : 'monitoring');
+    if (p.monitoring !== false && monitoringNamespace === p.namespace) {
+      fail(path, p.monitoringOptions ? 'monitoringOptions.namespace' : 'namespace', `got ${JSON.stringify(p.namespace)} for both the platform's namespace and the monitoring namespace; Prometheus and the charts need their own (the platform's is default-deny and Pod Security restricted)`);
+    }
     this.monitoring =
       p.monitoring === false ? undefined : (p.monitoring ?? new Monitoring(this, 'Monitoring', withStorageClass(p.monitoringOptions as MonitoringProps | undefined, storageClassName)));
     this.cluster = p.cluster ?? new KubeconfigConnection(this, 'Cluster', p.kubeconfig as KubeconfigConnectionProps | undefined);

@@ -24,6 +24,9 @@ import {
 import { planReplicas, variantAutoscaling } from './model-replicas';
 import { ModelVariant, withVariant } from './model-variant';
 import type { RequestRateMetrics } from './request-rate-metrics';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
+import { fail } from '../core/errors';
 
 export { CANARY_EFFECTIVE_WEIGHT_ANNOTATION } from './model-exposure';
 export type { ModelAutoscalingOptions, ModelCanaryOptions, ModelGatewayOptions, ModelIngressOptions, ModelMetricsOptions } from './model-props';
@@ -142,6 +145,8 @@ export class ModelDeployment extends Construct {
     const { name } = server;
     const canary = p.canary;
     this.modelName = name;
+    claimKubernetesName(this, props.name !== undefined ? 'name' : 'model', 'Service', platform.namespace.name, name);
+    for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
 
     const ns = platform.namespace.name;
     const ident = { name, instance: platform.instanceName, component: 'model-server' };

@@ -20,6 +20,8 @@ import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets, type MlopsNamespace } from '../cluster/mlops-namespace';
 import type { IArtifactStore } from '../stores/artifact-store';
 import type { IRegistryDatabase } from '../stores/registry-database';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
 
 /** Built-in authentication of the tracking server (MLflow `basic-auth` app). */
 export interface TrackingAuthOptions {
@@ -221,6 +223,8 @@ export class TrackingServer extends Construct {
       fail(this.node.path, p.auth.clientSecretName ? 'auth.clientSecretName' : 'auth.adminSecretName', 'credentials were given but auth is off; set auth.enabled: true (auth is on by default only when exposed through ingress)');
     }
     this.serviceName = p.name;
+    claimKubernetesName(this, 'name', 'Service', ns, p.name);
+    for (const problem of podSecurityProblems(p.security, namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
     this.trackingUri = `http://${p.name}.${namespace.literalName}.svc.cluster.local:${PORT}`;
 
     this.identity = new WorkloadIdentity(this, 'Identity', {

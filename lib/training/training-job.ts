@@ -18,6 +18,8 @@ import { promotionGateScript, type GateDriftSource, type PromotionGateOptions } 
 import { checkTrainingProps, trainingJobSchema } from './training-props';
 import { trainingRun } from './training-run';
 import { trainingPodSpec } from './training-steps';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
 
 export type { GateCondition, PromotionGateOptions } from './promotion-gate';
 
@@ -245,6 +247,9 @@ export class TrainingJob extends Construct {
     this.experimentName = p.experimentName ?? p.name;
     this.cronJobName = p.schedule ? p.name : undefined;
     const workersServiceName = `${p.name}-workers`;
+    claimKubernetesName(this, 'name', p.schedule ? 'CronJob' : 'Job', ns, p.name);
+    if (p.workers > 1) claimKubernetesName(this, 'name', 'Service', ns, workersServiceName);
+    for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
 
     this.identity = new WorkloadIdentity(this, 'Identity', {
       namespace: ns, name: `${p.name}-training`, kind: 'training', labels, cloud: platform.cloudIdentity,

@@ -72,6 +72,9 @@ export type ParsedTrainingProps = z.output<typeof trainingJobSchema>;
  * Returns the registered model the promotion gate judges, when there is a gate.
  */
 export function checkTrainingProps(p: ParsedTrainingProps, props: TrainingJobProps, path: string): { gateModel?: string } {
+  if (p.scratch && ['/tmp', '/home/mlops'].some((d) => p.scratch!.mountPath === d || p.scratch!.mountPath.startsWith(d + '/') || d.startsWith(p.scratch!.mountPath.replace(/\/$/, '') + '/'))) {
+    fail(path, 'scratch.mountPath', `got ${JSON.stringify(p.scratch.mountPath)}; it overlaps a directory the TrainingJob mounts itself (/tmp, the home directory); choose another, e.g. "/scratch"`);
+  }
   if (p.resources.gpus !== undefined) fail(path, 'resources.gpus', `got ${p.resources.gpus}; set GPUs with the top-level gpus prop`);
   if (p.timeZone && !p.schedule) fail(path, 'timeZone', `got ${JSON.stringify(p.timeZone)}; a time zone needs a schedule`);
   if (props.suspend !== undefined && !p.schedule) fail(path, 'suspend', 'suspend applies to a schedule; a one-off Job without schedule cannot be suspended');
