@@ -32,7 +32,7 @@ export { InClusterPostgres, type InClusterPostgresProps } from './stores/in-clus
 
 export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, type TrackingIngressOptions } from './tracking/tracking-server';
 
-export type { IMlopsPlatform } from './platform/platform-context';
+export type { IMlopsPlatform } from './core/platform-context';
 export { MlopsPlatform, type MlopsPlatformProps } from './platform/mlops-platform';
 
 // AWS backends

@@ -5,28 +5,10 @@ import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/pro
 import { parseProps } from '../core/props';
 import { k8sName, labelsSchema } from '../core/validators';
 import { standardLabels } from '../core/labels';
-import type { EgressTarget, NetworkPeer, NetworkPort } from '../core/network';
+import type { EgressRule, EgressTarget, INamespace, IngressRule, NetworkPeer, NetworkPort } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 
-/** A rule that lets the selected pods receive traffic. */
-export interface IngressRule {
-  /** Name of the NetworkPolicy. */
-  readonly name: string;
-  /** Labels of the pods that receive the traffic. */
-  readonly podLabels: Record<string, string>;
-  readonly from: NetworkPeer[];
-  readonly ports: NetworkPort[];
-}
-
-/** A rule that lets the selected pods send traffic. */
-export interface EgressRule {
-  /** Name of the NetworkPolicy. */
-  readonly name: string;
-  /** Labels of the pods that send the traffic. */
-  readonly podLabels: Record<string, string>;
-  readonly to: NetworkPeer[];
-  readonly ports: NetworkPort[];
-}
+export type { IngressRule, EgressRule } from '../core/network';
 
 /** Properties of an {@link MlopsNamespace}. */
 export interface MlopsNamespaceProps {
@@ -77,7 +59,7 @@ const schema = z.strictObject({
  * A namespace with a default-deny NetworkPolicy for ingress and egress, DNS
  * allowed, and methods for the narrow allows each component needs.
  */
-export class MlopsNamespace extends Construct {
+export class MlopsNamespace extends Construct implements INamespace {
   /**
    * The namespace name as a reference to the namespace resource: use it in the
    * metadata of objects in the namespace, so Terraform creates the namespace first.
@@ -180,7 +162,7 @@ export class MlopsNamespace extends Construct {
  * Target names must be unique, since they name the policies.
  */
 export function allowEgressTargets(
-  namespace: MlopsNamespace,
+  namespace: INamespace,
   scope: Construct,
   prefix: string,
   podLabels: Record<string, string>,

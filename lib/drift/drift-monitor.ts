@@ -12,7 +12,7 @@ import { cronPeriodSeconds, parseDuration } from '../core/validators';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { artifactAccess } from './artifact-access';
 import { driftCheckConfig } from './drift-config';
 import { driftCheckFiles, driftCronJob } from './drift-job';

@@ -4,7 +4,7 @@ import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
 import { cidr, cronSchedule, duration, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import type { RetrainTarget } from './retrain-trigger';
 
 /*

@@ -9,7 +9,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { allowModelTraffic, CANARY_EFFECTIVE_WEIGHT_ANNOTATION, exposeModel } from './model-exposure';
 import { ModelPods, servingScriptsConfigMap, type InferenceLogs } from './model-pods';
 import {

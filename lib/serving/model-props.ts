@@ -3,7 +3,7 @@ import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
 import { dnsSubdomainName, gatewayHostname, imageRef, ingressClassName, k8sName, k8sNamePrefix, noDotDot, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { RequestRateMetrics } from './request-rate-metrics';
 
 /*

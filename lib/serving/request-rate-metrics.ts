@@ -6,7 +6,7 @@ import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
 import { chartVersion, httpUrl, k8sName } from '../core/validators';
 import { urlPort } from '../core/network';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { lazyLiteralString } from '../core/literal';
 
 export const PROMETHEUS_ADAPTER_CHART_REPOSITORY = 'https://prometheus-community.github.io/helm-charts';

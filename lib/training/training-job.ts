@@ -12,7 +12,7 @@ import { urlPort, type EgressTarget } from '../core/network';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { ArtifactBinding } from '../stores/artifact-store';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { workerNetwork } from './distributed';
 import { promotionGateScript, type GateDriftSource, type PromotionGateOptions } from './promotion-gate';
 import { checkTrainingProps, trainingJobSchema } from './training-props';

@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { fail } from '../core/errors';
 import { cidr, labelsSchema, noDotDot, tolerationSchema, cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { DISTRIBUTED_ENV_NAMES } from './distributed';
 import { checkPromotionGate, promotionGateSchema } from './promotion-gate';
-import type { TrainingJobProps } from './training-job';
 
 /*
  * The zod schema of a TrainingJob's props and the checks across props that
@@ -66,12 +65,21 @@ export const trainingJobSchema = z.strictObject({
 
 export type ParsedTrainingProps = z.output<typeof trainingJobSchema>;
 
+/** The props, as given, that are errors only when set explicitly (a subset of `TrainingJobProps`; no import of it, so props and job do not import each other). */
+interface ExplicitTrainingProps {
+  readonly suspend?: boolean;
+  readonly startingDeadlineSeconds?: number;
+  readonly successfulJobsHistoryLimit?: number;
+  readonly failedJobsHistoryLimit?: number;
+  readonly masterPort?: number;
+}
+
 /**
  * Checks what the schema cannot. `props` is what the user gave: some props
  * are errors only when given explicitly (their defaults are harmless).
  * Returns the registered model the promotion gate judges, when there is a gate.
  */
-export function checkTrainingProps(p: ParsedTrainingProps, props: TrainingJobProps, path: string): { gateModel?: string } {
+export function checkTrainingProps(p: ParsedTrainingProps, props: ExplicitTrainingProps, path: string): { gateModel?: string } {
   if (p.scratch && ['/tmp', '/home/mlops'].some((d) => p.scratch!.mountPath === d || p.scratch!.mountPath.startsWith(d + '/') || d.startsWith(p.scratch!.mountPath.replace(/\/$/, '') + '/'))) {
     fail(path, 'scratch.mountPath', `got ${JSON.stringify(p.scratch.mountPath)}; it overlaps a directory the TrainingJob mounts itself (/tmp, the home directory); choose another, e.g. "/scratch"`);
   }
