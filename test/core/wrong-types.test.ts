@@ -69,6 +69,12 @@ const CASES: Record<string, Case> = {
   EksClusterConnection: { base: () => ({ clusterName: 'prod' }) },
   ExternalSecretsOperator: { base: () => ({ clusterName: 'prod' }) },
   EncryptionKey: { base: () => ({ description: 'artifacts' }) },
+  ModelVariant: {
+    base: () => ({ namespace: 'mlops', name: 'm', labels: { a: 'b' }, selector: { a: 'b' }, podLabels: { a: 'b' }, podSpec: lib.buildPodSpec({ containers: [{ name: 'c', image: 'ghcr.io/a/b:1.0.0', resources: { cpu: '1', memory: '1Gi' } }] }), replicas: 1, waitForRollout: false }),
+  },
+  RegistryDatabaseSecret: {
+    base: (s) => ({ externalSecrets: new lib.ExternalSecretsOperator(s, `Eso${s.node.children.length}`, { clusterName: 'prod' }), namespace: 'mlops', secretName: 'db', secretArn: 'arn:x', host: 'db.example.com', port: 5432, databaseName: 'mlflow', instance: 'mlops' }),
+  },
 };
 
 /** A small seeded generator, so the run is repeatable. */
