@@ -68,7 +68,8 @@ const schema = z.strictObject({
   podSpec: implementing<PodSpec>('pod spec from buildPodSpec', [], ['container']),
   annotations: annotationsSchema.optional(),
   replicas: count,
-  autoscaling: z.strictObject({
+  // Loose: ModelDeployment hands over its parsed autoscaling props, which carry the targets already turned into metrics.
+  autoscaling: z.looseObject({
     minReplicas: count, maxReplicas: count, metrics: z.array(z.object({}).passthrough()),
     scaleUpStabilizationSeconds: count, scaleUpPodsPerMinute: count, scaleUpPercentPerMinute: count,
     scaleDownStabilizationSeconds: count, scaleDownPercentPerMinute: count,
