@@ -69,6 +69,7 @@ export {
   type ScratchOptions,
   type PromotionGateOptions,
 } from './training/training-job';
+export type { GateCondition } from './training/promotion-gate';
 export {
   ModelDeployment,
   MODEL_CLIENT_LABEL,

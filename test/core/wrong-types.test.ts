@@ -69,6 +69,7 @@ const CASES: Record<string, Case> = {
   EksClusterConnection: { base: () => ({ clusterName: 'prod' }) },
   ExternalSecretsOperator: { base: () => ({ clusterName: 'prod' }) },
   EncryptionKey: { base: () => ({ description: 'artifacts' }) },
+  EbsStorageClass: { base: () => ({ clusterName: 'prod' }) },
   ModelVariant: {
     base: () => ({ namespace: 'mlops', name: 'm', labels: { a: 'b' }, selector: { a: 'b' }, podLabels: { a: 'b' }, podSpec: lib.buildPodSpec({ containers: [{ name: 'c', image: 'ghcr.io/a/b:1.0.0', resources: { cpu: '1', memory: '1Gi' } }] }), replicas: 1, waitForRollout: false }),
   },
