@@ -1,5 +1,5 @@
 import type { IWorkloadIdentity } from './identity';
-import type { EgressTarget } from './network';
+import type { EgressTarget, INamespace } from './network';
 import type { Affinity, EnvVar, Volume, VolumeMount } from './workload';
 
 /** How a workload uses the artifact store. */
@@ -51,4 +51,10 @@ export interface IArtifactStore {
    * undefined when they can (a ReadWriteOnce volume holds one).
    */
   trackingReplicasProblem(replicas: number): string | undefined;
+  /**
+   * Called by the platform with the namespace its workloads run in, before any workload binds
+   * the store, so a store can create its in-cluster objects there (a credentials Secret, a
+   * proxy) and the network allows its clients need. Optional, as for `IRegistryDatabase`.
+   */
+  useNamespace?(namespace: INamespace): void;
 }

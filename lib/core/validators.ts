@@ -410,3 +410,9 @@ export const contracts = {
   cloudIdentity: () => implementing<import('./identity').ICloudIdentity>('ICloudIdentity', ['associate', 'attachPolicy'], ['credentialEgress']),
   monitoringSink: () => implementing<import('./observability').IMonitoringSink>('IMonitoringSink', ['watch'], ['prometheusNamespace']),
 };
+
+/** A `NetworkPeer`: pods by labels, a namespace, or an IP range (with exceptions). */
+export const networkPeerSchema = z
+  .strictObject({ podLabels: labelsSchema.optional(), namespace: k8sName.optional(), cidr: cidr.optional(), except: z.array(cidr).optional() })
+  .refine((p) => p.podLabels !== undefined || p.namespace !== undefined || p.cidr !== undefined, { message: 'must name podLabels, a namespace or a cidr' })
+  .refine((p) => p.except === undefined || p.cidr !== undefined, { message: 'except needs a cidr to cut from', path: ['except'] });

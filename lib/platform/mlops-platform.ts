@@ -191,6 +191,7 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       new VolumeArtifactStore(this, 'Artifacts', { storageClassName, ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
     this.database =
       p.database ?? new InClusterPostgres(this, 'Database', { storageClassName, ...(p.postgres as object), namespace: this.namespace, removalPolicy });
+    this.artifactStore.useNamespace?.(this.namespace);
     this.database.useNamespace?.(this.namespace);
     this.trackingServer = new TrackingServer(this, 'Tracking', {
       ...(p.tracking as object),
