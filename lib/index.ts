@@ -12,27 +12,36 @@ export {
   type ResourceOptions,
   type SecurityOptions,
   type ProbeOptions,
+  type ProbeTiming,
   type PodSpec,
   type EnvVar,
+  type Volume,
+  type VolumeMount,
+  type Toleration,
+  type Affinity,
+  type TopologySpread,
+  podSecurityProblems,
 } from './core/workload';
+export { ensureRandomProvider } from './core/providers';
+export { literal, literalString } from './core/literal';
+export type { IArtifactStore, ArtifactBinding, ArtifactBindingRequest, ArtifactAccess } from './core/artifact-store';
+export type { IMlopsPlatform } from './core/platform-context';
 export { applyRemovalPolicy, type RemovalPolicy } from './core/removal';
 export { DEFAULT_IMAGES } from './core/images';
 export type { IWorkloadIdentity, ICloudIdentity, WorkloadKind } from './core/identity';
-export type { NetworkPeer, NetworkPort, EgressTarget } from './core/network';
+export type { NetworkPeer, NetworkPort, EgressTarget, INamespace, IngressRule, EgressRule } from './core/network';
 export * from './core/observability';
 
-export { MlopsNamespace, type MlopsNamespaceProps, type IngressRule, type EgressRule } from './cluster/mlops-namespace';
+export { MlopsNamespace, type MlopsNamespaceProps } from './cluster/mlops-namespace';
 export { KubeconfigConnection, type IClusterConnection, type KubeconfigConnectionProps } from './cluster/cluster-connection';
 export { WorkloadIdentity, type WorkloadIdentityProps } from './cluster/workload-identity';
 
-export type { IArtifactStore, ArtifactBinding, ArtifactBindingRequest, ArtifactAccess } from './stores/artifact-store';
 export type { IRegistryDatabase, SecretKeySelector } from './stores/registry-database';
 export { VolumeArtifactStore, type VolumeArtifactStoreProps } from './stores/volume-artifact-store';
 export { InClusterPostgres, type InClusterPostgresProps } from './stores/in-cluster-postgres';
 
 export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, type TrackingIngressOptions } from './tracking/tracking-server';
 
-export type { IMlopsPlatform } from './platform/platform-context';
 export { MlopsPlatform, type MlopsPlatformProps, type RetrainingPolicy } from './platform/mlops-platform';
 
 // AWS backends
@@ -50,6 +59,7 @@ export * from './aws/pod-identity-agent';
 export * from './aws/external-secrets-operator';
 export * from './aws/encryption-key';
 export { bucketNameProblem } from './aws/validators';
+export { RegistryDatabaseSecret, type RegistryDatabaseSecretProps } from './aws/registry-database-secret';
 
 // Training, serving, monitoring
 export {
@@ -60,6 +70,7 @@ export {
   type PromotionGateOptions,
 } from './training/training-job';
 export { churnExampleTraining, TRAINING_PROGRAM_DIR, type ChurnExampleTraining } from './training/training-program';
+export type { GateCondition } from './training/promotion-gate';
 export {
   ModelDeployment,
   MODEL_CLIENT_LABEL,
@@ -71,9 +82,13 @@ export {
   type ModelGatewayOptions,
   type ModelIngressOptions,
 } from './serving/model-deployment';
+export { CanaryJudge, type CanaryJudgeProps, type CanaryJudgeOptions } from './serving/canary-judge';
+export type { ParsedCanaryJudge } from './serving/canary-judge-props';
+export { ModelVariant, type ModelVariantProps, type VariantAutoscaling, type VariantName } from './serving/model-variant';
 export { RequestRateMetrics, type RequestRateMetricsProps } from './serving/request-rate-metrics';
 export { canaryReplicaSplit, type CanarySplit, type CanarySplitRequest } from './serving/canary-split';
 export * from './monitoring';
+export type { ScrapeConfigOptions } from './monitoring/scrape-configs';
 export {
   DriftMonitor,
   type DriftMonitorProps,

@@ -6,8 +6,10 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import type { ICloudIdentity, WorkloadKind } from '../core/identity';
 import type { EgressTarget } from '../core/network';
 import { parseProps } from '../core/props';
-import { Fn, Lazy } from '../core/cdktf';
+import { Fn, Token } from '../core/cdktf';
+import { oidcIssuer } from '../core/validators';
 import { awsContext, policyDocument } from './aws-context';
+import { lazyLiteralList } from '../core/literal';
 
 /** Properties of an {@link AwsIrsaIdentity}. */
 export interface AwsIrsaIdentityProps {
@@ -31,7 +33,7 @@ export interface AwsIrsaIdentityProps {
 }
 
 const schema = z.strictObject({
-  oidcIssuerUrl: z.string().min(1),
+  oidcIssuerUrl: z.union([z.string().refine((v) => Token.isUnresolved(v)), oidcIssuer], { message: 'must be an https OIDC issuer URL such as "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE" (or a token resolving to one)' }),
   oidcProviderArn: z.string().startsWith('arn:').optional(),
   roleNamePrefix: z.string().regex(/^[\w+=,.@-]{1,20}$/, { message: 'must be 1-20 characters of letters, digits and +=,.@_-' }).default('mlops-'),
   permissionsBoundaryArn: z.string().startsWith('arn:').optional(),
@@ -87,7 +89,7 @@ export class AwsIrsaIdentity extends Construct implements ICloudIdentity {
       const subjects: string[] = [];
       this.subjects.set(kind, subjects);
       // Lazy: service accounts registered after the role was created are still in its trust.
-      const trust = policyDocument(this, `${ROLE_IDS[kind]}Trust`, [this.webIdentityTrust(Lazy.listValue({ produce: () => [...subjects] }))]);
+      const trust = policyDocument(this, `${ROLE_IDS[kind]}Trust`, [this.webIdentityTrust(lazyLiteralList(() => [...subjects]))]);
       role = new IamRole(this, ROLE_IDS[kind], {
         namePrefix: `${this.p.roleNamePrefix}${kind}-`,
         description: `cdktf-mlops ${kind} workloads (IRSA)`,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { parseProps } from '../core/props';
+import { kmsAliasName } from '../core/validators';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import { awsContext, policyDocument } from './aws-context';
 
@@ -29,7 +30,7 @@ export interface EncryptionKeyProps {
 
 const schema = z.strictObject({
   description: z.string().min(1),
-  alias: z.string().regex(/^[a-zA-Z0-9/_-]+$/, { message: 'must be letters, digits, "/", "_" and "-" (without "alias/")' }).optional(),
+  alias: kmsAliasName.optional(),
   deletionWindowDays: z.number().int().min(7).max(30).default(30),
   removalPolicy: removalPolicySchema.default('retain'),
 });

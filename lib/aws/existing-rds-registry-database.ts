@@ -2,11 +2,11 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { IRegistryDatabase, SecretKeySelector } from '../stores/registry-database';
 import type { EgressTarget } from '../core/network';
-import type { ITerraformDependable } from '../core/cdktf';
+import { Token, type ITerraformDependable } from '../core/cdktf';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 import { addDependsOn } from '../core/dependencies';
 import { parseProps } from '../core/props';
-import { k8sName } from '../core/validators';
+import { cidr, k8sName, rdsEndpoint } from '../core/validators';
 import { ExternalSecretsOperator } from './external-secrets-operator';
 import { AwsPodIdentity } from './aws-pod-identity';
 import { AwsIrsaIdentity } from './aws-irsa-identity';
@@ -50,13 +50,13 @@ export interface ExistingRdsRegistryDatabaseProps {
 
 const schema = z
   .strictObject({
-    endpoint: z.string().min(1),
+    endpoint: z.union([z.string().refine((v) => Token.isUnresolved(v)), rdsEndpoint], { message: 'must be a database hostname such as "mlflow.abc123.eu-west-1.rds.amazonaws.com" (or a token resolving to one)' }),
     port: tcpPort.default(5432),
     secretArn: z.string().startsWith('arn:', { message: 'must be a Secrets Manager secret ARN' }),
     kmsKeyArn: z.string().startsWith('arn:').optional(),
     databaseName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/).default('mlflow'),
     namespace: k8sNameOrToken,
-    databaseCidrs: z.array(z.string().min(1)).min(1),
+    databaseCidrs: z.array(cidr).min(1),
     externalSecrets: z.instanceof(ExternalSecretsOperator).optional(),
     cloudIdentity: z.union([z.instanceof(AwsPodIdentity), z.instanceof(AwsIrsaIdentity)], { message: 'must be an AwsPodIdentity or AwsIrsaIdentity' }).optional(),
     clusterName: z.string().min(1).optional(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { S3ArtifactStoreBase } from './s3-artifact-store-base';
 import { bucketName, keyPrefix } from './validators';
+import { awsRegion } from '../core/validators';
 
 /** Properties of an existing bucket used through `S3ArtifactStore.fromBucketName`. */
 export interface ImportedS3ArtifactStoreProps {
@@ -23,7 +24,7 @@ export interface ImportedS3ArtifactStoreProps {
 
 const schema = z.strictObject({
   bucketName,
-  region: z.string().min(1),
+  region: awsRegion,
   kmsKeyArn: z.string().startsWith('arn:', { message: 'must be a KMS key ARN' }).optional(),
   prefix: keyPrefix.default('mlflow'),
 });

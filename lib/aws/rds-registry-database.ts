@@ -13,7 +13,7 @@ import type { ITerraformDependable } from '../core/cdktf';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 import { addDependsOn } from '../core/dependencies';
 import { parseProps } from '../core/props';
-import { k8sName } from '../core/validators';
+import { cidr, k8sName } from '../core/validators';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import { EncryptionKey } from './encryption-key';
 import { ExternalSecretsOperator } from './external-secrets-operator';
@@ -117,7 +117,7 @@ const schema = z.strictObject({
   vpcId: z.string().min(1),
   privateSubnetIds: z.array(z.string().min(1)).min(2, { message: 'needs at least two private subnets in different Availability Zones' }),
   allowedSecurityGroupIds: z.array(z.string().min(1)).min(1, { message: 'needs the cluster node or pod security group' }),
-  databaseCidrs: z.array(z.string().min(1)).min(1).optional(),
+  databaseCidrs: z.array(cidr).min(1).optional(),
   profile: z.enum(['production', 'development']).default('production'),
   identifier: dbIdentifier.default('mlflow-registry'),
   instanceClass: dbInstanceClass.default('db.t4g.medium'),

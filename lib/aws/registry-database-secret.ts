@@ -4,6 +4,23 @@ import type { ExternalSecretsOperator } from './external-secrets-operator';
 import { standardLabels } from '../core/labels';
 import { awsContext } from './aws-context';
 import { localChart } from '../core/assets';
+import { z } from 'zod';
+import { parseProps } from '../core/props';
+import { implementing, k8sName } from '../core/validators';
+import { Token } from '../core/cdktf';
+
+const nameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], { message: 'must be an RFC 1123 label (or a token resolving to one)' });
+const schema = z.strictObject({
+  externalSecrets: implementing<ExternalSecretsOperator>('ExternalSecretsOperator', ['grantSecretRead']),
+  namespace: nameOrToken,
+  secretName: k8sName,
+  secretArn: z.string().min(1),
+  kmsKeyArn: z.string().min(1).optional(),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  databaseName: z.string().min(1),
+  instance: z.string().min(1),
+});
 
 /** Properties of a {@link RegistryDatabaseSecret}. */
 export interface RegistryDatabaseSecretProps {
@@ -36,6 +53,7 @@ export class RegistryDatabaseSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: RegistryDatabaseSecretProps) {
     super(scope, id);
+    parseProps(schema, props, this);
     const grant = props.externalSecrets.grantSecretRead(this, 'ReadSecret', props.secretArn, props.kmsKeyArn);
     this.secretName = props.secretName;
     this.release = new Release(this, 'Resource', {

@@ -14,6 +14,7 @@ import { awsContext, policyDocument } from './aws-context';
 import { EncryptionKey } from './encryption-key';
 import { S3ArtifactStoreBase } from './s3-artifact-store-base';
 import { bucketName, keyPrefix } from './validators';
+import { awsRegion } from '../core/validators';
 import { ImportedS3ArtifactStore, type ImportedS3ArtifactStoreProps } from './imported-s3-artifact-store';
 
 /** Properties of an {@link S3ArtifactStore}. */
@@ -64,9 +65,9 @@ const schema = z.strictObject({
   kmsKeyArn: z.string().startsWith('arn:', { message: 'must be a KMS key ARN' }).optional(),
   noncurrentVersionExpirationDays: z.number().int().min(1).default(90),
   abortIncompleteMultipartUploadDays: z.number().int().min(1).default(7),
-  accessLogs: z.strictObject({ bucketName, prefix: z.string().optional() }).optional(),
+  accessLogs: z.strictObject({ bucketName, prefix: keyPrefix.optional() }).optional(),
   removalPolicy: removalPolicySchema.default('retain'),
-  region: z.string().min(1).optional(),
+  region: awsRegion.optional(),
 });
 
 /**

@@ -5,7 +5,7 @@ import { urlPort, type EgressTarget, type NetworkPeer } from '../core/network';
 import { OBJECT_STORE_CLIENT_LABEL } from '../core/labels';
 import { parseProps } from '../core/props';
 import { envFromSecret } from '../core/workload';
-import { k8sName } from '../core/validators';
+import { k8sName, networkPeerSchema } from '../core/validators';
 import { fail } from '../core/errors';
 import { bucketName, keyPrefix } from './validators';
 
@@ -53,7 +53,7 @@ const schema = z.strictObject({
   }),
   prefix: keyPrefix.default('mlflow'),
   region: z.string().min(1).default('us-east-1'),
-  peers: z.array(z.any()).min(1).optional(),
+  peers: z.array(networkPeerSchema).min(1).optional(),
 });
 
 /**

@@ -3,30 +3,12 @@ import { z } from 'zod';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { parseProps } from '../core/props';
-import { k8sName } from '../core/validators';
+import { k8sName, labelsSchema } from '../core/validators';
 import { standardLabels } from '../core/labels';
-import type { EgressTarget, NetworkPeer, NetworkPort } from '../core/network';
+import type { EgressRule, EgressTarget, INamespace, IngressRule, NetworkPeer, NetworkPort } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 
-/** A rule that lets the selected pods receive traffic. */
-export interface IngressRule {
-  /** Name of the NetworkPolicy. */
-  readonly name: string;
-  /** Labels of the pods that receive the traffic. */
-  readonly podLabels: Record<string, string>;
-  readonly from: NetworkPeer[];
-  readonly ports: NetworkPort[];
-}
-
-/** A rule that lets the selected pods send traffic. */
-export interface EgressRule {
-  /** Name of the NetworkPolicy. */
-  readonly name: string;
-  /** Labels of the pods that send the traffic. */
-  readonly podLabels: Record<string, string>;
-  readonly to: NetworkPeer[];
-  readonly ports: NetworkPort[];
-}
+export type { IngressRule, EgressRule } from '../core/network';
 
 /** Properties of an {@link MlopsNamespace}. */
 export interface MlopsNamespaceProps {
@@ -67,17 +49,17 @@ const schema = z.strictObject({
   defaultDeny: z.boolean().default(true),
   podSecurity: z.enum(['restricted', 'baseline', 'privileged']).default('restricted'),
   dns: z
-    .strictObject({ namespace: k8sName, podLabels: z.record(z.string(), z.string()) })
+    .strictObject({ namespace: k8sName, podLabels: labelsSchema })
     .default({ namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } }),
   removalPolicy: removalPolicySchema.default('retain'),
-  labels: z.record(z.string(), z.string()).default({}),
+  labels: labelsSchema.default({}),
 });
 
 /**
  * A namespace with a default-deny NetworkPolicy for ingress and egress, DNS
  * allowed, and methods for the narrow allows each component needs.
  */
-export class MlopsNamespace extends Construct {
+export class MlopsNamespace extends Construct implements INamespace {
   /**
    * The namespace name as a reference to the namespace resource: use it in the
    * metadata of objects in the namespace, so Terraform creates the namespace first.
@@ -87,6 +69,8 @@ export class MlopsNamespace extends Construct {
   public readonly literalName: string;
   /** The namespace resource, when created here. */
   public readonly resource?: NamespaceV1;
+  /** The Pod Security level the namespace enforces; workloads are checked against it at construct time. */
+  public readonly podSecurity: 'restricted' | 'baseline' | 'privileged';
   /** The default-deny policy, when enabled. */
   public readonly defaultDenyPolicy?: NetworkPolicyV1;
 
@@ -94,6 +78,7 @@ export class MlopsNamespace extends Construct {
     super(scope, id);
     const p = parseProps(schema, props, this);
     this.literalName = p.name;
+    this.podSecurity = p.podSecurity;
     if (p.create) {
       this.resource = new NamespaceV1(this, 'Resource', {
         metadata: {
@@ -177,7 +162,7 @@ export class MlopsNamespace extends Construct {
  * Target names must be unique, since they name the policies.
  */
 export function allowEgressTargets(
-  namespace: MlopsNamespace,
+  namespace: INamespace,
   scope: Construct,
   prefix: string,
   podLabels: Record<string, string>,

@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import type { ICloudIdentity, IWorkloadIdentity, WorkloadKind } from '../core/identity';
-import { TerraformResource } from '../core/cdktf';
+import { z } from 'zod';
+import { TerraformResource, Token } from '../core/cdktf';
+import { parseProps } from '../core/props';
+import { contracts, k8sName, labelsSchema } from '../core/validators';
 
 /** Properties of a {@link WorkloadIdentity}. */
 export interface WorkloadIdentityProps {
@@ -18,6 +21,15 @@ export interface WorkloadIdentityProps {
   readonly cloud?: ICloudIdentity;
 }
 
+const nameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], { message: 'must be an RFC 1123 label such as "mlops" (or a token resolving to one)' });
+const schema = z.strictObject({
+  namespace: nameOrToken,
+  name: nameOrToken,
+  kind: z.enum(['tracking', 'training', 'serving', 'drift']),
+  labels: labelsSchema.optional(),
+  cloud: contracts.cloudIdentity().optional(),
+});
+
 /**
  * A dedicated ServiceAccount for one workload, linked to its kind's cloud role
  * when the platform has a cloud identity. Tokens are not automounted; pods that
@@ -33,6 +45,7 @@ export class WorkloadIdentity extends Construct implements IWorkloadIdentity {
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
+    parseProps(schema, props, this);
     this.kind = props.kind;
     this.namespace = props.namespace;
     this.cloud = props.cloud;

@@ -1,3 +1,6 @@
+import type { Construct, IConstruct } from 'constructs';
+import type { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+
 /** Where traffic may come from or go to, in a network policy rule. */
 export interface NetworkPeer {
   /** Pods with these labels (in the namespace of the rule, unless a namespace is given). */
@@ -29,4 +32,42 @@ export interface EgressTarget {
 export function urlPort(url: string | URL): number {
   const u = typeof url === 'string' ? new URL(url) : url;
   return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+/** A rule that lets the selected pods receive traffic. */
+export interface IngressRule {
+  /** Name of the NetworkPolicy. */
+  readonly name: string;
+  /** Labels of the pods that receive the traffic. */
+  readonly podLabels: Record<string, string>;
+  readonly from: NetworkPeer[];
+  readonly ports: NetworkPort[];
+}
+
+/** A rule that lets the selected pods send traffic. */
+export interface EgressRule {
+  /** Name of the NetworkPolicy. */
+  readonly name: string;
+  /** Labels of the pods that send the traffic. */
+  readonly podLabels: Record<string, string>;
+  readonly to: NetworkPeer[];
+  readonly ports: NetworkPort[];
+}
+
+/**
+ * The namespace a workload lives in, as workloads see it: names, the Pod Security level and
+ * the network allows. `MlopsNamespace` implements it; the contract lives here so that the
+ * capability layers depend on core only.
+ */
+export interface INamespace extends IConstruct {
+  /** The namespace name as a reference to the namespace resource (orders creation). */
+  readonly name: string;
+  /** The namespace name as plain text. */
+  readonly literalName: string;
+  /** The Pod Security level the namespace enforces. */
+  readonly podSecurity: 'restricted' | 'baseline' | 'privileged';
+  /** Lets the selected pods receive traffic. */
+  allowIngress(scope: Construct, id: string, rule: IngressRule): NetworkPolicyV1;
+  /** Lets the selected pods send traffic. */
+  allowEgress(scope: Construct, id: string, rule: EgressRule): NetworkPolicyV1;
 }

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { ValidationError, type ValidationProblem } from './errors';
+import { keepLiteral } from './literal';
 
 /**
  * Parses a construct's props with its zod schema and throws a
@@ -8,6 +9,7 @@ import { ValidationError, type ValidationProblem } from './errors';
  * given and what is allowed. Returns the parsed value with defaults applied.
  */
 export function parseProps<S extends z.ZodType>(schema: S, props: unknown, scope: Construct): z.output<S> {
+  keepLiteral(scope); // every string the construct then synthesizes stays literal (lib/core/literal.ts)
   const result = schema.safeParse(props ?? {}, { reportInput: true });
   if (result.success) return result.data;
   throw new ValidationError(scope.node.path, result.error.issues.map((issue) => describeIssue(issue, schema, props)));
@@ -25,7 +27,14 @@ function describeIssue(issue: z.core.$ZodIssue, root: z.ZodType, props: unknown)
         (allowed.length ? `; allowed props here: ${allowed.join(', ')}` : ''),
     };
   }
-  const value = 'input' in issue && issue.input !== undefined ? issue.input : valueAt(props, issue.path);
+  if (issue.code === 'invalid_key') {
+    // zod reports "Invalid key in record"; say which key and why (the key's own schema message).
+    const key = issue.path[issue.path.length - 1];
+    return { propPath: propPath || '(props)', message: `the key ${JSON.stringify(String(key))} is not allowed: it ${issue.issues.map((i) => i.message).join('; ')}` };
+  }
+  // The value at the prop's path; a refinement of a whole object reports that object as its input.
+  const at = valueAt(props, issue.path);
+  const value = at !== undefined || issue.path.length ? at : 'input' in issue ? issue.input : undefined;
   return { propPath: propPath || '(props)', message: `got ${show(value)}; ${issue.message}` };
 }
 
@@ -47,34 +56,46 @@ function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
 function show(value: unknown): string {
   if (value === undefined) return 'nothing (the prop is missing)';
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // NaN, Infinity, -Infinity (JSON says null)
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return String(value);
   if (value !== null && typeof value === 'object' && value.constructor && value.constructor !== Object && !Array.isArray(value)) {
     return `an instance of ${value.constructor.name}`;
   }
   try {
-    const text = JSON.stringify(value);
+    const text = JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? '(a function)' : v,
+    );
+    if (text === undefined) return String(value);
     return text.length > 120 ? text.slice(0, 117) + '...' : text;
   } catch {
-    return String(value);
+    return 'a value that cannot be shown (circular)';
   }
 }
 
-/** Keys of the (nested) object schema at `path`, for "did you mean" style messages. */
+/** Keys of the (nested) object schema at `path`, for "allowed props here" in unknown-prop messages. */
 function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let cur: unknown = schema;
+  let level: unknown[] = [schema];
   for (const seg of path) {
-    cur = unwrap(cur);
-    if (cur instanceof z.ZodObject) cur = cur.shape[seg as string];
-    else if (cur instanceof z.ZodArray) cur = cur.element;
-    else return [];
+    const next: unknown[] = [];
+    for (const s of level.flatMap(options)) {
+      if (s instanceof z.ZodObject) next.push(s.shape[seg as string]);
+      else if (s instanceof z.ZodArray) next.push(s.element);
+      else if (s instanceof z.ZodRecord) next.push(s.valueType);
+    }
+    level = next.filter((s) => s !== undefined);
   }
-  cur = unwrap(cur);
-  return cur instanceof z.ZodObject ? Object.keys(cur.shape).sort() : [];
+  const keys = new Set<string>();
+  for (const s of level.flatMap(options)) if (s instanceof z.ZodObject) Object.keys(s.shape).forEach((k) => keys.add(k));
+  return [...keys].sort();
 }
 
-function unwrap(s: unknown): unknown {
-  let cur = s;
-  while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable) {
-    cur = (cur as z.ZodOptional<z.ZodType>).unwrap();
-  }
-  return cur;
+/** The schemas a value may match: wrappers removed, unions and pipes opened. */
+function options(s: unknown, depth = 0): unknown[] {
+  if (depth > 10) return [];
+  if (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable) return options((s as z.ZodOptional<z.ZodType>).unwrap(), depth + 1);
+  if (s instanceof z.ZodUnion) return (s.options as unknown[]).flatMap((o) => options(o, depth + 1));
+  if (s instanceof z.ZodPipe) return options(s.in, depth + 1);
+  if (s instanceof z.ZodLazy) return options(s.unwrap(), depth + 1);
+  return [s];
 }

@@ -181,6 +181,26 @@ export interface PodOptions {
   readonly subdomain?: string;
 }
 
+/**
+ * What Pod Security `restricted` (or `baseline`) would refuse in these overrides: the API server
+ * would reject every pod at apply time, so the constructs reject the props at construct time.
+ */
+export function podSecurityProblems(sec: SecurityOptions | undefined, level: 'restricted' | 'baseline' | 'privileged' | undefined): { prop: string; message: string }[] {
+  if (!sec || level === undefined || level === 'privileged') return [];
+  const out: { prop: string; message: string }[] = [];
+  const refuse = (prop: string, got: string, why: string) => out.push({ prop, message: `got ${got}; the namespace enforces Pod Security "${level}", which refuses ${why}` });
+  const badCaps = (sec.addCapabilities ?? []).filter((c) => (level === 'restricted' ? c !== 'NET_BIND_SERVICE' : !BASELINE_CAPABILITIES.has(c)));
+  if (badCaps.length) refuse('security.addCapabilities', JSON.stringify(badCaps), level === 'restricted' ? 'any added capability except NET_BIND_SERVICE' : 'capabilities outside the default set');
+  if (level === 'restricted') {
+    if (sec.runAsNonRoot === false) refuse('security.runAsNonRoot', 'false', 'containers that may run as root');
+    if (sec.runAsUser === 0) refuse('security.runAsUser', '0', 'user 0 (root)');
+    if (sec.allowPrivilegeEscalation === true) refuse('security.allowPrivilegeEscalation', 'true', 'privilege escalation');
+    if (sec.seccompProfile === 'Unconfined') refuse('security.seccompProfile', '"Unconfined"', 'an unconfined seccomp profile');
+  } else if (sec.seccompProfile === 'Unconfined') refuse('security.seccompProfile', '"Unconfined"', 'an unconfined seccomp profile');
+  return out;
+}
+const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+
 /** Default non-root user for images that do not name one. */
 export const DEFAULT_UID = 10001;
 

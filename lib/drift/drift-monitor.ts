@@ -12,12 +12,15 @@ import { cronPeriodSeconds, parseDuration } from '../core/validators';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { artifactAccess } from './artifact-access';
 import { driftCheckConfig } from './drift-config';
 import { driftCheckFiles, driftCronJob } from './drift-job';
 import { checkDriftProps, driftMonitorSchema } from './drift-props';
 import { apiServerEgress, retrainPermissions, type ApiServerEgressOptions, type DriftRetrainOptions } from './retrain-trigger';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
+import { fail } from '../core/errors';
 
 export type { ApiServerEgressOptions, DriftRetrainOptions, RetrainTarget } from './retrain-trigger';
 
@@ -239,6 +242,8 @@ export class DriftMonitor extends Construct {
     this.sustainedForSeconds = p.sustainedFor ? parseDuration(p.sustainedFor) : (p.retrain?.afterConsecutiveRuns ?? 2) * period;
     const name = p.name ?? `${p.model}-drift`; // model is at most 40 characters
     this.cronJobName = name;
+    claimKubernetesName(this, p.name !== undefined ? 'name' : 'model', 'CronJob', ns, name);
+    for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
     this.model = p.model;
     const reportPrefix = p.reportPrefix ?? `drift/${p.model}/`;
 

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { Token } from '../core/cdktf';
 import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
-import { cronSchedule, duration, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
+import { cidr, cronSchedule, duration, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import type { RetrainTarget } from './retrain-trigger';
 
 /*
@@ -74,7 +74,7 @@ export const driftMonitorSchema = z.strictObject({
   severity: z.enum(['critical', 'warning', 'info']).default('warning'),
   apiServer: z
     .strictObject({
-      cidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, { message: 'must be a CIDR such as "10.0.0.1/32"' }).default('0.0.0.0/0'),
+      cidr: cidr.default('0.0.0.0/0'),
       ports: z.array(z.number().int().min(1).max(65535, { message: 'must be a port 1-65535' })).min(1).default([443, 6443]),
     })
     .default({ cidr: '0.0.0.0/0', ports: [443, 6443] }),

@@ -85,7 +85,8 @@ export function buildAlertmanagerConfig(props: AlertingProps): Record<string, un
     }));
   const modelRoutes = Object.entries(props.modelReceivers ?? {}).map(([model, map]) => ({
     receiver: RECEIVER_NAMES[bySeverity.warning],
-    matchers: [`model="${model}"`],
+    // Quoted and escaped: the key is a user's model name, never matcher syntax.
+    matchers: [`model=${JSON.stringify(model)}`],
     // Severities the model does not override fall back to the global choice.
     routes: severityRoutes({ ...bySeverity, ...map }),
   }));

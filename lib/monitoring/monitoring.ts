@@ -5,7 +5,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
-import { Lazy, Token } from '../core/cdktf';
+import { Token } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
 import { duration, k8sName, k8sNameOrToken, memoryQuantity } from '../core/validators';
@@ -21,6 +21,7 @@ import { buildScrapeConfigs } from './scrape-configs';
 import { buildDashboards, modelDashboardName, type DashboardGroup } from './dashboards';
 import { validateWatchTarget, watchKey } from './watch-validation';
 import { generatedPassword } from '../core/providers';
+import { lazyLiteralAny, lazyLiteralString } from '../core/literal';
 
 export const KUBE_PROMETHEUS_STACK_VERSION = '88.6.5';
 export const PUSHGATEWAY_CHART_VERSION = '3.2.0';
@@ -99,7 +100,7 @@ const schema = z.strictObject({
       pagerDuty: z.strictObject({ routingKey: secretRef }).optional(),
       webhook: z.strictObject({ url: z.url({ message: 'must be an http(s) URL' }), bearerToken: secretRef.optional() }).optional(),
       severityReceivers: severityMap.optional(),
-      modelReceivers: z.record(z.string().min(1), severityMap).optional(),
+      modelReceivers: z.record(k8sName, severityMap).optional(), // keys are model names (the `model` label)
       groupWait: duration.optional(),
       groupInterval: duration.optional(),
       repeatInterval: duration.optional(),
@@ -304,7 +305,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
       cleanupOnFail: true,
       // CRDs, the operator and Prometheus' volume take a while on a fresh cluster.
       timeout: 900,
-      values: [Lazy.stringValue({ produce: () => JSON.stringify(values()) })],
+      values: [lazyLiteralString(() => JSON.stringify(values()))],
       ...(grafanaAdminResource ? { dependsOn: [grafanaAdminResource] } : {}),
     });
 
@@ -369,7 +370,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
       cleanupOnFail: true,
       // The PrometheusRule CRD comes with kube-prometheus-stack.
       dependsOn: [this.release],
-      values: [Lazy.stringValue({ produce: () => JSON.stringify({ name, labels, groups: [this.objectiveGroups()[n] ?? { name, rules: [] }] }) })],
+      values: [lazyLiteralString(() => JSON.stringify({ name, labels, groups: [this.objectiveGroups()[n] ?? { name, rules: [] }] }))],
     }));
   }
 
@@ -384,10 +385,9 @@ export class Monitoring extends Construct implements IMonitoringSink {
   private dashboardConfigMap(id: string, name: string, group: DashboardGroup, labels: Record<string, string>): ConfigMapV1 {
     return new ConfigMapV1(this, id, {
       metadata: { name, namespace: this.prometheusNamespace, labels: { ...labels, ...DASHBOARD_LABEL } },
-      data: Lazy.anyValue({
-        produce: () =>
-          Object.fromEntries(buildDashboards(this.targets).filter((d) => d.group === group).map((d) => [d.fileName, JSON.stringify(d.dashboard)])),
-      }) as unknown as Record<string, string>,
+      data: lazyLiteralAny(() =>
+        Object.fromEntries(buildDashboards(this.targets).filter((d) => d.group === group).map((d) => [d.fileName, JSON.stringify(d.dashboard)])),
+      ) as unknown as Record<string, string>,
     });
   }
 

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { cronSchedule, duration, k8sName, k8sNameOrToken } from '../core/validators';
+import { contracts, cronSchedule, duration, implementing, k8sName, k8sNameOrToken } from '../core/validators';
 import { TRACKING_CLIENT_LABEL } from '../core/labels';
 import { removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { ICloudIdentity } from '../core/identity';
@@ -142,17 +142,15 @@ const schema = z.strictObject({
   name: k8sName.default('mlops'),
   namespace: k8sName.default('mlops'),
   createNamespace: z.boolean().default(true),
-  cluster: z.custom<IClusterConnection>((v) => typeof v === 'object' && v !== null && 'kubernetesProvider' in v && 'helmProvider' in v, {
-    message: 'must provide kubernetesProvider and helmProvider',
-  }).optional(),
+  cluster: implementing<IClusterConnection>('IClusterConnection', [], ['kubernetesProvider', 'helmProvider']).optional(),
   kubeconfig: z.object({}).passthrough().optional(),
-  artifactStore: z.custom<IArtifactStore>((v) => typeof v === 'object' && v !== null && 'artifactsDestination' in v, { message: 'must be an IArtifactStore' }).optional(),
+  artifactStore: implementing<IArtifactStore>('IArtifactStore', ['uriOf', 'bind', 'trackingReplicasProblem'], ['kind', 'artifactsDestination', 'egress']).optional(),
   artifactVolume: z.object({}).passthrough().optional(),
-  database: z.custom<IRegistryDatabase>((v) => typeof v === 'object' && v !== null && 'uriSecret' in v, { message: 'must be an IRegistryDatabase' }).optional(),
+  database: implementing<IRegistryDatabase>('IRegistryDatabase', ['allowConnectionsFrom'], ['kind', 'uriSecret', 'authDatabaseName', 'egress']).optional(),
   postgres: z.object({}).passthrough().optional(),
   tracking: z.object({}).passthrough().optional(),
-  cloudIdentity: z.custom<ICloudIdentity>().optional(),
-  monitoring: z.union([z.literal(false), z.custom<IMonitoringSink>((v) => typeof v === 'object' && v !== null && 'watch' in v, { message: 'must be an IMonitoringSink or false' })]).optional(),
+  cloudIdentity: contracts.cloudIdentity().optional(),
+  monitoring: z.union([z.literal(false), contracts.monitoringSink()]).optional(),
   monitoringOptions: z.object({}).passthrough().optional(),
   models: z.record(constructId, z.object({}).passthrough()).optional(),
   trainingJobs: z.record(constructId, z.object({}).passthrough()).optional(),
@@ -213,6 +211,10 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       fail(path, 'monitoringOptions', `got monitoringOptions with monitoring: ${p.monitoring === false ? 'false' : 'a sink'}; monitoringOptions configures the default Monitoring only`);
     }
     const storageClassName = p.storageClassName;
+    const monitoringNamespace = (p.monitoringOptions as MonitoringProps | undefined)?.namespace ?? (p.monitoring ? p.monitoring.prometheusNamespace : 'monitoring');
+    if (p.monitoring !== false && monitoringNamespace === p.namespace) {
+      fail(path, p.monitoringOptions ? 'monitoringOptions.namespace' : 'namespace', `got ${JSON.stringify(p.namespace)} for both the platform's namespace and the monitoring namespace; Prometheus and the charts need their own (the platform's is default-deny and Pod Security restricted)`);
+    }
     this.monitoring =
       p.monitoring === false ? undefined : (p.monitoring ?? new Monitoring(this, 'Monitoring', withStorageClass(p.monitoringOptions as MonitoringProps | undefined, storageClassName)));
     this.cluster = p.cluster ?? new KubeconfigConnection(this, 'Cluster', p.kubeconfig as KubeconfigConnectionProps | undefined);
@@ -223,6 +225,7 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       new VolumeArtifactStore(this, 'Artifacts', { storageClassName, ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
     this.database =
       p.database ?? new InClusterPostgres(this, 'Database', { storageClassName, ...(p.postgres as object), namespace: this.namespace, removalPolicy });
+    this.artifactStore.useNamespace?.(this.namespace);
     this.database.useNamespace?.(this.namespace);
     this.trackingServer = new TrackingServer(this, 'Tracking', {
       ...(p.tracking as object),

@@ -1,27 +1,2 @@
-import type { ICloudIdentity } from '../core/identity';
-import type { IMonitoringSink } from '../core/observability';
-import type { EnvVar } from '../core/workload';
-import type { MlopsNamespace } from '../cluster/mlops-namespace';
-import type { IArtifactStore } from '../stores/artifact-store';
-
-/**
- * What a workload (training job, model, drift monitor) needs from the platform
- * it attaches to. {@link MlopsPlatform} implements it; tests and custom setups
- * can implement it by hand.
- */
-export interface IMlopsPlatform {
-  /** Name of the installation, the `app.kubernetes.io/instance` prefix of its objects. */
-  readonly instanceName: string;
-  readonly namespace: MlopsNamespace;
-  /** In-cluster URI of the tracking server. */
-  readonly trackingUri: string;
-  readonly artifactStore: IArtifactStore;
-  /** Cloud identity mapping of service accounts, if any. */
-  readonly cloudIdentity?: ICloudIdentity;
-  /** Monitoring sink, if monitoring is on. */
-  readonly monitoring?: IMonitoringSink;
-  /** Env vars a pod needs to call the tracking server (URI and, with auth on, credentials). */
-  trackingClientEnv(): EnvVar[];
-  /** Pod labels that open the network path to the tracking server. */
-  trackingClientLabels(): Record<string, string>;
-}
+// The contract lives in lib/core so that training, serving and drift import downwards only.
+export type { IMlopsPlatform } from '../core/platform-context';

@@ -10,7 +10,7 @@ import { CANARY_PUSH_JOB } from '../core/observability';
 import { buildPodSpec, type EnvVar } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import type { ParsedCanaryJudge } from './canary-judge-props';
 
 export type { CanaryJudgeOptions } from './canary-judge-props';

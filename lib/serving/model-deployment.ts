@@ -9,7 +9,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { allowModelTraffic, CANARY_EFFECTIVE_WEIGHT_ANNOTATION, exposeModel } from './model-exposure';
 import { ModelPods, servingScriptsConfigMap, type InferenceLogs } from './model-pods';
 import {
@@ -26,6 +26,9 @@ import { ModelVariant, withVariant } from './model-variant';
 import { CanaryJudge } from './canary-judge';
 import { judgedAliases } from './model-props';
 import type { RequestRateMetrics } from './request-rate-metrics';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
+import { fail } from '../core/errors';
 
 export { CANARY_EFFECTIVE_WEIGHT_ANNOTATION } from './model-exposure';
 export type { ModelAutoscalingOptions, ModelCanaryOptions, ModelGatewayOptions, ModelIngressOptions, ModelMetricsOptions } from './model-props';
@@ -146,6 +149,8 @@ export class ModelDeployment extends Construct {
     const { name } = server;
     const canary = p.canary;
     this.modelName = name;
+    claimKubernetesName(this, props.name !== undefined ? 'name' : 'model', 'Service', platform.namespace.name, name);
+    for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
 
     const ns = platform.namespace.name;
     const ident = { name, instance: platform.instanceName, component: 'model-server' };

@@ -6,7 +6,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { localChart } from '../core/assets';
 import type { NetworkPeer } from '../core/network';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import type { ModelServer, ParsedModelProps } from './model-props';
 import { withVariant } from './model-variant';
 

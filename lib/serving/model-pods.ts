@@ -4,7 +4,7 @@ import { readScript } from '../core/assets';
 import { SharedProgram } from '../core/shared-program';
 import { buildPodSpec, type ContainerOptions, type EnvVar, type PodSpec } from '../core/workload';
 import type { ArtifactBinding } from '../stores/artifact-store';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { REGISTRY_PORT, type ModelServer, type ParsedModelProps } from './model-props';
 import { withVariant, type VariantName } from './model-variant';
 

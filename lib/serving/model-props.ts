@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
-import { imageRef, k8sName, k8sNamePrefix, positiveInt } from '../core/validators';
+import { dnsSubdomainName, gatewayHostname, imageRef, ingressClassName, k8sName, k8sNamePrefix, noDotDot, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { RequestRateMetrics } from './request-rate-metrics';
 import { canaryJudgeSchema, type CanaryJudgeOptions } from './canary-judge-props';
 
@@ -174,17 +174,17 @@ export const modelDeploymentSchema = z.strictObject({
     name: k8sName,
     namespace: k8sName,
     sectionName: z.string().min(1).optional(),
-    hostnames: z.array(host).optional(),
+    hostnames: z.array(gatewayHostname).optional(),
     proxyNamespace: k8sName.optional(),
   }).optional(),
   ingress: z.strictObject({
     host,
-    className: z.string().min(1).default('nginx'),
-    clusterIssuer: z.string().min(1).optional(),
+    className: ingressClassName.default('nginx'),
+    clusterIssuer: dnsSubdomainName.optional(),
     tlsSecretName: k8sName.optional(),
     controllerNamespace: k8sName.default('ingress-nginx'),
   }).optional(),
-  inferenceLogging: z.union([z.boolean(), z.strictObject({ prefix: z.string().min(1).optional() })]).default(false),
+  inferenceLogging: z.union([z.boolean(), z.strictObject({ prefix: z.string().refine((v) => v.length > 0 && !v.startsWith('/') && noDotDot(v), { message: 'must be a prefix inside the artifact store without a leading "/" or "..", e.g. "inference-logs/"' }).optional() })]).default(false),
   slo: z.strictObject({
     latencyP95Seconds: z.number().gt(0).default(0.5),
     errorRatio: z.number().gt(0).lt(1, { message: 'must be a share below 1, e.g. 0.01 for 1%' }).default(0.01),

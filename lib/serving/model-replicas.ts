@@ -1,6 +1,6 @@
 import type { HorizontalPodAutoscalerV2SpecMetric } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
 import { fail } from '../core/errors';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { canaryReplicaSplit } from './canary-split';
 import type { VariantAutoscaling, VariantName } from './model-variant';
 import type { ModelServer, ParsedModelProps } from './model-props';

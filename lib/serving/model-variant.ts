@@ -7,6 +7,10 @@ import {
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { VARIANT_LABEL } from '../core/observability';
 import type { PodSpec } from '../core/workload';
+import { z } from 'zod';
+import { parseProps } from '../core/props';
+import { implementing, k8sName, labelsSchema, annotationsSchema, nonNegativeInt } from '../core/validators';
+import { Token } from '../core/cdktf';
 
 /** The two versions a model may run at once. */
 export type VariantName = 'stable' | 'canary';
@@ -59,6 +63,27 @@ export interface ModelVariantProps {
  * zero-downtime rolling updates, its HorizontalPodAutoscaler and its
  * PodDisruptionBudget. Internal to {@link ModelDeployment}.
  */
+const nameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], { message: 'must be an RFC 1123 label (or a token resolving to one)' });
+const count = nonNegativeInt;
+const schema = z.strictObject({
+  namespace: nameOrToken,
+  name: k8sName,
+  labels: labelsSchema,
+  selector: labelsSchema,
+  podLabels: labelsSchema,
+  podSpec: implementing<PodSpec>('pod spec from buildPodSpec', [], ['container']),
+  annotations: annotationsSchema.optional(),
+  replicas: count,
+  // Loose: ModelDeployment hands over its parsed autoscaling props, which carry the targets already turned into metrics.
+  autoscaling: z.looseObject({
+    minReplicas: count, maxReplicas: count, metrics: z.array(z.object({}).passthrough()),
+    scaleUpStabilizationSeconds: count, scaleUpPodsPerMinute: count, scaleUpPercentPerMinute: count,
+    scaleDownStabilizationSeconds: count, scaleDownPercentPerMinute: count,
+  }).optional(),
+  waitForRollout: z.boolean(),
+  scaledByJudge: z.boolean().optional(),
+});
+
 export class ModelVariant extends Construct {
   public readonly deployment: DeploymentV1;
   public readonly autoscaler?: HorizontalPodAutoscalerV2;
@@ -66,6 +91,7 @@ export class ModelVariant extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelVariantProps) {
     super(scope, id);
+    parseProps(schema, props, this);
     const { namespace, name, labels } = props;
     const hpa = props.autoscaling;
     this.deployment = new DeploymentV1(this, 'Resource', {

@@ -1,12 +1,13 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { Lazy, TerraformStack } from '../core/cdktf';
+import { TerraformStack } from '../core/cdktf';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { k8sName } from '../core/validators';
+import { chartVersion, httpUrl, k8sName } from '../core/validators';
 import { urlPort } from '../core/network';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
+import { lazyLiteralString } from '../core/literal';
 
 export const PROMETHEUS_ADAPTER_CHART_REPOSITORY = 'https://prometheus-community.github.io/helm-charts';
 export const PROMETHEUS_ADAPTER_CHART_VERSION = '5.3.0';
@@ -41,8 +42,8 @@ export interface RequestRateMetricsProps {
 
 const schema = z.strictObject({
   namespace: k8sName.optional(),
-  prometheusUrl: z.string().regex(/^https?:\/\/[^/:]+(:\d+)?(\/.*)?$/, { message: 'must be an http(s) URL such as "http://prometheus.monitoring.svc:9090"' }).optional(),
-  chartVersion: z.string().min(1).default(PROMETHEUS_ADAPTER_CHART_VERSION),
+  prometheusUrl: httpUrl.optional(),
+  chartVersion: chartVersion.default(PROMETHEUS_ADAPTER_CHART_VERSION),
   rateWindow: z.string().regex(/^\d+[smh]$/, { message: 'must be a Prometheus duration such as "2m"' }).default('2m'),
 });
 
@@ -108,8 +109,8 @@ export class RequestRateMetrics extends Construct {
       createNamespace: platform.monitoring === undefined,
       atomic: true,
       cleanupOnFail: true,
-      // `$${` keeps Terraform from interpolating the adapter's own `${1}` template.
-      values: [Lazy.stringValue({ produce: () => JSON.stringify(values()).replace(/\$\{/g, '$$${') })],
+      // Literal: the adapter's own `${1}` template must reach it, not be interpolated by Terraform.
+      values: [lazyLiteralString(() => JSON.stringify(values()))],
     });
   }
 

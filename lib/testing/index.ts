@@ -147,8 +147,11 @@ export function allContainers(json: SynthesizedJson): { where: string; pod: any;
 export interface SecureDefaultsOptions {
   /**
    * Pods (matched on the `where` of {@link allContainers}) that may mount a
-   * service-account token because they call the Kubernetes API.
-   * @default - none
+   * service-account token because they call the Kubernetes API, besides the
+   * library's own justified case, which is always recognized: a drift monitor
+   * with `retrain`, whose service account is bound only to a Role that may
+   * `get` CronJobs and `create` Jobs (see `lib/drift/retrain-trigger.ts`).
+   * @default - no others
    */
   readonly tokenAllowedFor?: RegExp;
 }
@@ -162,6 +165,7 @@ export interface SecureDefaultsOptions {
  */
 export function secureDefaultViolations(json: SynthesizedJson, options: SecureDefaultsOptions = {}): string[] {
   const problems: string[] = [];
+  const retrainers = retrainServiceAccounts(json);
   for (const { where, pod, container } of allContainers(json)) {
     const sc = container.security_context ?? {};
     const check = (ok: boolean, what: string) => {
@@ -174,13 +178,37 @@ export function secureDefaultViolations(json: SynthesizedJson, options: SecureDe
     check(sc.privileged === false, 'privileged is not false');
     check((sc.capabilities?.drop ?? []).includes('ALL'), 'capabilities are not dropped');
     check(sc.seccomp_profile?.type === 'RuntimeDefault', 'seccomp profile is not RuntimeDefault');
-    check(pod.automount_service_account_token === false || (options.tokenAllowedFor?.test(where) ?? false), 'mounts a service-account token');
+    check(
+      pod.automount_service_account_token === false || retrainers.has(String(pod.service_account_name)) || (options.tokenAllowedFor?.test(where) ?? false),
+      'mounts a service-account token',
+    );
     check(container.resources?.requests?.cpu !== undefined, 'no CPU request');
     check(container.resources?.requests?.memory !== undefined, 'no memory request');
     check(container.resources?.limits?.memory !== undefined, 'no memory limit');
     check(/(:[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(container.image) && !/:latest$/.test(container.image), `image ${container.image} is not pinned`);
   }
   return problems;
+}
+
+/**
+ * Service accounts (as they appear in pod specs) whose only bindings are to the
+ * library's retrain Role: `get` on CronJobs by name and `create` on Jobs, nothing else.
+ */
+function retrainServiceAccounts(json: SynthesizedJson): Set<string> {
+  const roles = resourcesOf(json, 'kubernetes_role_v1');
+  const isRetrainRole = (name: string) =>
+    Object.values(roles).some((r: any) => {
+      if (r.metadata?.name !== name && `\${kubernetes_role_v1.${Object.keys(roles).find((k) => roles[k] === r)}.metadata[0].name}` !== name) return false;
+      const rules = (r.rule ?? []).map((x: any) => `${(x.resources ?? []).join(',')}:${(x.verbs ?? []).join(',')}`).sort();
+      return JSON.stringify(rules) === JSON.stringify(['cronjobs:get', 'jobs:create']);
+    });
+  const bound = new Map<string, boolean>();
+  for (const b of Object.values(resourcesOf(json, 'kubernetes_role_binding_v1')) as any[]) {
+    const ok = b.role_ref?.kind === 'Role' && isRetrainRole(b.role_ref?.name);
+    for (const s of b.subject ?? []) if (s.kind === 'ServiceAccount') bound.set(String(s.name), (bound.get(String(s.name)) ?? true) && ok);
+  }
+  for (const b of Object.values(resourcesOf(json, 'kubernetes_cluster_role_binding_v1')) as any[]) for (const s of b.subject ?? []) bound.set(String(s.name), false);
+  return new Set([...bound].filter(([, ok]) => ok).map(([name]) => name));
 }
 
 /** A fresh app for tests that build several stacks. */

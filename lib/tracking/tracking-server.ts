@@ -9,7 +9,7 @@ import { IngressV1 } from '@cdktf/provider-kubernetes/lib/ingress-v1';
 import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { imageRef, k8sName, positiveInt } from '../core/validators';
+import { contracts, dnsSubdomainName, hostname, imageRef, ingressClassName, k8sName, positiveInt } from '../core/validators';
 import { selectorLabels, standardLabels, TRACKING_CLIENT_LABEL } from '../core/labels';
 import { buildPodSpec, envFromSecret, resourcesSchema, securityOptionsSchema, type EnvVar, type ResourceOptions, type SecurityOptions } from '../core/workload';
 import { readScript } from '../core/assets';
@@ -20,6 +20,8 @@ import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets, type MlopsNamespace } from '../cluster/mlops-namespace';
 import type { IArtifactStore } from '../stores/artifact-store';
 import type { IRegistryDatabase } from '../stores/registry-database';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
 
 /** Built-in authentication of the tracking server (MLflow `basic-auth` app). */
 export interface TrackingAuthOptions {
@@ -157,18 +159,16 @@ const schema = z.strictObject({
     .default({ defaultPermission: 'READ' }),
   ingress: z
     .strictObject({
-      host: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
-        message: 'must be a fully qualified lowercase DNS name such as "mlflow.example.com"',
-      }),
-      className: z.string().min(1).default('nginx'),
+      host: hostname,
+      className: ingressClassName.default('nginx'),
       tlsSecretName: k8sName.optional(),
-      clusterIssuer: z.string().min(1).optional(),
+      clusterIssuer: dnsSubdomainName.optional(),
       controllerNamespace: k8sName.default('ingress-nginx'),
     })
     .optional(),
   extraAllowedHosts: z.array(z.string().regex(/^[^\s,]+$/, { message: 'must be a host pattern without spaces or commas' })).default([]),
-  cloudIdentity: z.custom<ICloudIdentity>().optional(),
-  monitoring: z.custom<IMonitoringSink>().optional(),
+  cloudIdentity: contracts.cloudIdentity().optional(),
+  monitoring: contracts.monitoringSink().optional(),
   security: securityOptionsSchema.optional(),
 });
 
@@ -223,6 +223,8 @@ export class TrackingServer extends Construct {
       fail(this.node.path, p.auth.clientSecretName ? 'auth.clientSecretName' : 'auth.adminSecretName', 'credentials were given but auth is off; set auth.enabled: true (auth is on by default only when exposed through ingress)');
     }
     this.serviceName = p.name;
+    claimKubernetesName(this, 'name', 'Service', ns, p.name);
+    for (const problem of podSecurityProblems(p.security, namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
     this.trackingUri = `http://${p.name}.${namespace.literalName}.svc.cluster.local:${PORT}`;
 
     this.identity = new WorkloadIdentity(this, 'Identity', {

@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import type { EnvVar } from '../core/workload';
-import type { MlopsNamespace } from '../cluster/mlops-namespace';
+import type { INamespace } from '../core/network';
 
 /**
  * Distributed training on an Indexed Job: Kubernetes starts `workers` pods,
@@ -75,7 +75,7 @@ export function rankZeroOnly(command: string[]): string[] {
 export interface WorkerNetworkOptions {
   /** Prefix of the network policy names (the job's name). */
   readonly name: string;
-  readonly namespace: MlopsNamespace;
+  readonly namespace: INamespace;
   /** Labels of the Service. */
   readonly labels: Record<string, string>;
   /** Labels selecting the job's pods. */

@@ -12,13 +12,15 @@ import { urlPort, type EgressTarget } from '../core/network';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { ArtifactBinding } from '../stores/artifact-store';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { workerNetwork } from './distributed';
 import { promotionGateScript, type GateDriftSource, type PromotionGateOptions } from './promotion-gate';
 import { trainingProgramFiles } from './training-program';
 import { checkTrainingProps, trainingJobSchema } from './training-props';
 import { trainingRun } from './training-run';
 import { trainingPodSpec } from './training-steps';
+import { podSecurityProblems } from '../core/workload';
+import { claimKubernetesName } from '../core/names';
 
 export type { GateCondition, PromotionGateOptions } from './promotion-gate';
 
@@ -256,6 +258,9 @@ export class TrainingJob extends Construct {
     this.experimentName = p.experimentName ?? p.name;
     this.cronJobName = p.schedule ? p.name : undefined;
     const workersServiceName = `${p.name}-workers`;
+    claimKubernetesName(this, 'name', p.schedule ? 'CronJob' : 'Job', ns, p.name);
+    if (p.workers > 1) claimKubernetesName(this, 'name', 'Service', ns, workersServiceName);
+    for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
 
     this.identity = new WorkloadIdentity(this, 'Identity', {
       namespace: ns, name: `${p.name}-training`, kind: 'training', labels, cloud: platform.cloudIdentity,

@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { programFiles } from '../core/assets';
 import { DEFAULT_IMAGES } from '../core/images';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 
 /** Where a TrainingJob's `programFiles` are mounted in the training step. */
 export const TRAINING_PROGRAM_DIR = '/opt/mlops/program';

@@ -1,26 +1,25 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
-import { cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
+import { cidr, labelsSchema, noDotDot, tolerationSchema, cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { DISTRIBUTED_ENV_NAMES } from './distributed';
 import { checkPromotionGate, promotionGateSchema } from './promotion-gate';
-import type { TrainingJobProps } from './training-job';
 
 /*
  * The zod schema of a TrainingJob's props and the checks across props that
  * the schema cannot express.
  */
 
-const absPath = z.string().regex(/^\/[^:]*$/, { message: 'must be an absolute path such as "/scratch"' });
+const absPath = z.string().refine((v) => /^\/[^:]*$/.test(v) && noDotDot(v), { message: 'must be an absolute path without ".." such as "/scratch"' });
 const command = z.array(z.string()).min(1, { message: 'must have at least one element, e.g. ["python", "train.py"]' });
 const egressTarget = z.strictObject({
   name: k8sName,
   to: z.array(z.strictObject({
-    podLabels: z.record(z.string(), z.string()).optional(),
+    podLabels: labelsSchema.optional(),
     namespace: k8sName.optional(),
-    cidr: z.string().optional(),
-    except: z.array(z.string()).optional(),
+    cidr: cidr.optional(),
+    except: z.array(cidr).optional(),
   })).min(1),
   ports: z.array(z.strictObject({ port: z.number().int().min(1).max(65535), protocol: z.enum(['TCP', 'UDP']).optional() })),
 });
@@ -44,8 +43,8 @@ export const trainingJobSchema = z.strictObject({
   suspend: z.boolean().default(false),
   resources: resourcesSchema.default({ cpu: '1', memory: '2Gi' }),
   gpus: nonNegativeInt.default(0),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  tolerations: z.array(z.object({}).passthrough()).optional(),
+  nodeSelector: labelsSchema.optional(),
+  tolerations: z.array(tolerationSchema).optional(),
   scratch: z.strictObject({ sizeLimit: memoryQuantity, mountPath: absPath.default('/scratch') }).optional(),
   sharedMemory: memoryQuantity.optional(),
   env: z.record(envVarName, z.string()).default({}),
@@ -62,7 +61,7 @@ export const trainingJobSchema = z.strictObject({
   successfulJobsHistoryLimit: nonNegativeInt.default(3),
   failedJobsHistoryLimit: nonNegativeInt.default(3),
   artifactAccess: z.enum(['none', 'read', 'readwrite']).optional(),
-  artifactPrefix: z.string().regex(/^[^/*?][^*?]*\/$/, { message: 'must be a key prefix ending in "/", without "*" or "?" and not starting with "/" (e.g. "datasets/churn/")' }).optional(),
+  artifactPrefix: z.string().refine((v) => /^[^/*?][^*?]*\/$/.test(v) && noDotDot(v), { message: 'must be a key prefix ending in "/", without "*", "?" or ".." and not starting with "/" (e.g. "datasets/churn/")' }).optional(),
   extraEgress: z.array(egressTarget).default([]),
   alertSeverity: z.enum(['critical', 'warning', 'info']).optional(),
   security: securityOptionsSchema.optional(),
@@ -70,12 +69,24 @@ export const trainingJobSchema = z.strictObject({
 
 export type ParsedTrainingProps = z.output<typeof trainingJobSchema>;
 
+/** The props, as given, that are errors only when set explicitly (a subset of `TrainingJobProps`; no import of it, so props and job do not import each other). */
+interface ExplicitTrainingProps {
+  readonly suspend?: boolean;
+  readonly startingDeadlineSeconds?: number;
+  readonly successfulJobsHistoryLimit?: number;
+  readonly failedJobsHistoryLimit?: number;
+  readonly masterPort?: number;
+}
+
 /**
  * Checks what the schema cannot. `props` is what the user gave: some props
  * are errors only when given explicitly (their defaults are harmless).
  * Returns the registered model the promotion gate judges, when there is a gate.
  */
-export function checkTrainingProps(p: ParsedTrainingProps, props: TrainingJobProps, path: string): { gateModel?: string } {
+export function checkTrainingProps(p: ParsedTrainingProps, props: ExplicitTrainingProps, path: string): { gateModel?: string } {
+  if (p.scratch && ['/tmp', '/home/mlops'].some((d) => p.scratch!.mountPath === d || p.scratch!.mountPath.startsWith(d + '/') || d.startsWith(p.scratch!.mountPath.replace(/\/$/, '') + '/'))) {
+    fail(path, 'scratch.mountPath', `got ${JSON.stringify(p.scratch.mountPath)}; it overlaps a directory the TrainingJob mounts itself (/tmp, the home directory); choose another, e.g. "/scratch"`);
+  }
   if (p.resources.gpus !== undefined) fail(path, 'resources.gpus', `got ${p.resources.gpus}; set GPUs with the top-level gpus prop`);
   if (p.timeZone && !p.schedule) fail(path, 'timeZone', `got ${JSON.stringify(p.timeZone)}; a time zone needs a schedule`);
   if (props.suspend !== undefined && !p.schedule) fail(path, 'suspend', 'suspend applies to a schedule; a one-off Job without schedule cannot be suspended');

@@ -1,7 +1,7 @@
 import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { buildPodSpec, envFromSecret, type ContainerOptions, type EnvVar, type PodSpec, type Toleration, type Volume, type VolumeMount } from '../core/workload';
 import type { ArtifactBinding } from '../stores/artifact-store';
-import type { IMlopsPlatform } from '../platform/platform-context';
+import type { IMlopsPlatform } from '../core/platform-context';
 import { distributedEnv, rankZeroOnly } from './distributed';
 import { GATE_SCRIPT_DIR, promotionGateCommand, promotionGateEnv, RUN_DIR, RUN_ID_FILE, type GateDriftSource, type ParsedPromotionGate } from './promotion-gate';
 import type { ParsedTrainingProps } from './training-props';

@@ -14,6 +14,8 @@ import { configMapData, containerOf, podProcess, podSpecOf } from '../support/po
 import { allOf, freePort, mlflowVenv, MLFLOW_TEST_ENV, Postgres, PUSHGATEWAY, requirePostgres, ROOT, runProgram, runProgramAsync, Service, startPushgateway } from '../support/services';
 import { DB_ROLE, getWithHost, request, startTracking, type RunningTracking } from '../support/tracking';
 import { KubeRecorder } from '../support/kube-recorder';
+import { expect_ } from '../monitoring/rule-tests';
+import type { DriftWatch } from '../../lib/core/observability';
 
 /**
  * The churn loop of examples/local from one end to the other, each step run from the command,
@@ -184,11 +186,13 @@ describe('the churn loop of examples/local, end to end on real MLflow, PostgreSQ
     expect(calm.out).toContain('no drift');
 
     // --- the generated drift alert, evaluated by promtool on the series in the Pushgateway
-    const rules = (stack.platform.monitoring as Monitoring).renderConfigFiles()['rules.json'];
+    const monitoring = stack.platform.monitoring as Monitoring;
+    const rules = monitoring.renderConfigFiles()['rules.json'];
     writeFileSync(join(dir, 'rules.json'), rules);
     expect(spawnSync('promtool', ['check', 'rules', join(dir, 'rules.json')], { encoding: 'utf8' }).status).toBe(0);
-    const driftWatch = (stack.platform.monitoring as Monitoring).watched.find((w) => w.kind === 'drift')!;
-    const hours = (driftWatch as any).sustainedForSeconds / 3600;
+    // the alert this model's drift must raise, as the rule tests write it out (labels and text)
+    const driftWatch = monitoring.watched.find((w): w is DriftWatch => w.kind === 'drift')!;
+    const hours = driftWatch.sustainedForSeconds / 3600;
     const alertTest = async (name: string, alert: string, fires: boolean) => {
       const text = (await request('GET', `${gateway.url}/metrics`)).body;
       const series = text.split('\n').flatMap((line) => {
@@ -201,7 +205,7 @@ describe('the churn loop of examples/local, end to end on real MLflow, PostgreSQ
       const file = {
         rule_files: ['rules.json'],
         evaluation_interval: '1m',
-        tests: [{ interval: '1m', input_series: series, alert_rule_test: [{ eval_time: `${hours + 1}h`, alertname: alert, exp_alerts: fires ? [expectedAlert(rules, alert)] : [] }] }],
+        tests: [{ interval: '1m', input_series: series, alert_rule_test: [{ eval_time: `${hours + 1}h`, alertname: alert, exp_alerts: fires ? [expect_.driftDetected(driftWatch, {})] : [] }] }],
       };
       writeFileSync(join(dir, `${name}.test.json`), JSON.stringify(file));
       const res = spawnSync('promtool', ['test', 'rules', `${name}.test.json`], { cwd: dir, encoding: 'utf8' });
@@ -295,9 +299,3 @@ describe('the churn loop of examples/local, end to end on real MLflow, PostgreSQ
     expect((await post(`${stableAgain.url}/invocations`, body)).status).toBe(200);
   }, 1_500_000);
 });
-
-/** The alert promtool must see: the rule's own labels and annotations, plus the series' grouping (`model`). */
-function expectedAlert(rules: string, alert: string): { exp_labels: Record<string, string>; exp_annotations: Record<string, string> } {
-  const rule = JSON.parse(rules).groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === alert && !r.labels.signal);
-  return { exp_labels: { ...rule.labels, model: 'churn' }, exp_annotations: rule.annotations };
-}

@@ -71,6 +71,17 @@ describe('Alertmanager configuration', () => {
     expect(none.code, none.output).toBe(0);
   });
 
+  itWithTool(amtool, 'quotes a model name, so a hostile one stays one matcher value and routes nothing else', () => {
+    const hostile = 'x", severity=~".*';
+    const config = buildAlertmanagerConfig({ ...FULL, modelReceivers: { [hostile]: { critical: 'webhook' } } });
+    const route = (config.route as any).routes.find((r: any) => r.routes);
+    expect(route.matchers).toEqual([`model=${JSON.stringify(hostile)}`]);
+    const { dir, code, output } = amtoolCheck(config);
+    expect(code, output).toBe(0);
+    // Were the name spliced in unquoted, this alert of another model would match `severity=~".*"` and go to the webhook.
+    expect(routeOf(dir, { alertname: 'MlopsModelLatencyHigh', model: 'churn', severity: 'critical' })).toBe('pagerduty');
+  });
+
   itWithTool(amtool, 'amtool rejects a broken configuration (the check is real)', () => {
     const config = buildAlertmanagerConfig(FULL) as any;
     config.route.receiver = 'does-not-exist';

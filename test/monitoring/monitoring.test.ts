@@ -236,3 +236,11 @@ describe('Monitoring with namespaces known only at apply time', () => {
     expect(resourceNamed(json, 'kubernetes_secret_v1', 'scrape-0-auth').data.p).toContain('data.kubernetes_secret_v1');
   });
 });
+
+describe('Monitoring alerting input', () => {
+  it('rejects a modelReceivers key that is not a model name, naming the key', () => {
+    const build = () =>
+      synthStack((stack) => new Monitoring(stack, 'M', { alerting: { slack: { webhookUrl: { secretName: 'a', key: 'b' } }, modelReceivers: { 'churn"} or {x="': { warning: 'slack' } } } }));
+    expect(build).toThrow(/alerting\.modelReceivers\.churn"\} or \{x=": the key .* is not allowed: it must be an RFC 1123 label/);
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { buildPodSpec, type SecurityOptions } from '../../lib/core/workload';
+import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
+import { MlopsPlatform } from '../../lib';
 import { secureDefaultViolations, synthStack } from '../../lib/testing';
 import { addClusterProviders } from '../support/providers';
 
@@ -39,5 +41,24 @@ describe('secureDefaultViolations', () => {
   it('allows a token only where asked', () => {
     const json = stackWith({}, 'x:1.0', true);
     expect(secureDefaultViolations(json, { tokenAllowedFor: /\.App\// })).toEqual([]);
+  });
+
+  const retraining = (extra?: (sa: string, stack: any) => void) =>
+    synthStack((stack) => {
+      const p = new MlopsPlatform(stack, 'Platform');
+      const training = p.addTrainingJob('Churn', { name: 'churn', image: 'ghcr.io/acme/t:1.0.0', command: ['python', 't.py'], schedule: '@weekly' });
+      const drift = p.addDriftMonitor('Churn', { model: 'churn', reference: 'd/r.parquet', current: 'logs/churn/', features: [{ name: 'a' }], retrain: { trainingJob: training } });
+      extra?.((drift as any).identity.serviceAccountName, stack);
+    }).json;
+
+  it("recognizes the library's own justified token by default: the drift monitor's retrain trigger", () => {
+    expect(secureDefaultViolations(retraining())).toEqual([]);
+  });
+
+  it('still flags that pod when its service account is bound to anything more', () => {
+    const json = retraining((sa, stack) => {
+      new RoleBindingV1(stack, 'Extra', { metadata: { name: 'extra', namespace: 'mlops' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subject: [{ kind: 'ServiceAccount', name: sa, namespace: 'mlops' }] });
+    });
+    expect(secureDefaultViolations(json).some((v) => v.includes('mounts a service-account token'))).toBe(true);
   });
 });
