@@ -42,6 +42,7 @@ import drift_read  # noqa: E402
 import drift_retrain  # noqa: E402
 import drift_stats  # noqa: E402
 import drift_storage  # noqa: E402
+from real_pushgateway import wait_until_ready
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -851,17 +852,7 @@ def test_end_to_end_with_real_pushgateway(drifted_data, tmp_path):
                              f"--persistence.file={tmp_path / 'pushgateway.data'}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/-/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline or proc.poll() is not None:
-                pytest.fail("pushgateway did not become ready within 10 s")
-            time.sleep(0.1)
+        wait_until_ready(base, proc)
         code, _ = run_main(drifted_data, pushgatewayUrl=base)
         assert code == 0
         with urllib.request.urlopen(base + "/metrics", timeout=5) as r:

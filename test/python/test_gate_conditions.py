@@ -9,12 +9,12 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
 from test_promotion_gate import MODEL, _no_proxy, closed_port, env, gate, mlflow  # noqa: F401 (fixtures)
+from real_pushgateway import wait_until_ready
 
 
 # --------------------------------------------------------------------------
@@ -142,17 +142,7 @@ def pushgateway(tmp_path):
                              "--persistence.file=%s" % (tmp_path / "pushgateway.data")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/-/ready", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline or proc.poll() is not None:
-                pytest.fail("pushgateway did not become ready within 10 s")
-            time.sleep(0.1)
+        wait_until_ready(base, proc)
         yield base
     finally:
         proc.terminate()
