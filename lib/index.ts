@@ -82,7 +82,8 @@ export {
   type ModelGatewayOptions,
   type ModelIngressOptions,
 } from './serving/model-deployment';
-export { CanaryJudge, type CanaryJudgeProps, type CanaryJudgeOptions } from './serving/canary-judge';
+// Built by ModelDeployment (its canary.judge prop) and exposed as its field; not constructed directly.
+export type { CanaryJudge, CanaryJudgeProps, CanaryJudgeOptions } from './serving/canary-judge';
 export type { ParsedCanaryJudge } from './serving/canary-judge-props';
 export { ModelVariant, type ModelVariantProps, type VariantAutoscaling, type VariantName } from './serving/model-variant';
 export { RequestRateMetrics, type RequestRateMetricsProps } from './serving/request-rate-metrics';

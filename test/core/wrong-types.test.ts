@@ -21,6 +21,8 @@ function publicProps(): Map<string, string[]> {
   const index = checker.getSymbolAtLocation(program.getSourceFile(join(ROOT, 'lib/index.ts'))!)!;
   const out = new Map<string, string[]>();
   for (const exported of checker.getExportsOfModule(index)) {
+    // A class exported as a type only (`export type { CanaryJudge }`) cannot be constructed from the package.
+    if (exported.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly))) continue;
     const sym = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     if (!(sym.flags & ts.SymbolFlags.Class)) continue;
     const decl = sym.valueDeclaration as ts.ClassDeclaration | undefined;
