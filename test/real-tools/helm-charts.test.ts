@@ -6,6 +6,7 @@ import { describe, expect } from 'vitest';
 import { TerraformStack } from '../../lib/core/cdktf';
 import { addAllFeaturesPlatform } from '../support/all-features';
 import { synthApp, synthExample, type SynthesizedStack } from '../support/app-synth';
+import { resolveReferences } from '../support/terraform';
 import { crdFiles, HELM, KUBERNETES_VALIDATE, requireHelm, requireKubernetesValidate, VENV_PYTHON } from '../support/python-tools';
 import { itWithTool, requireTool, type ToolCheck } from '../support/tools';
 
@@ -16,10 +17,8 @@ import { itWithTool, requireTool, type ToolCheck } from '../support/tools';
 // the objectives' rendered rule groups are checked by promtool instead, the way Prometheus loads them.
 const VALIDATE_CRS = resolve(__dirname, 'validate_custom_resources.py');
 
-// What Terraform substitutes for each reference at apply time, by what the reference is.
-function applyTimeValue(stack: SynthesizedStack, expr: string): string {
-  const name = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.metadata\[0\]\.name$/.exec(expr);
-  if (name) return (stack.json.resource as any)?.[name[1]!]?.[name[2]!]?.metadata?.name ?? 'known';
+// What Terraform substitutes at apply time for a reference that is not a Kubernetes name, by what it is.
+function awsValue(expr: string): string {
   if (/\.region$/.test(expr)) return 'eu-west-1';
   if (/secret_arn$/.test(expr)) return 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0123-AbCdEf';
   if (/\.address$/.test(expr)) return 'mlflow.abc123.eu-west-1.rds.amazonaws.com';
@@ -33,9 +32,9 @@ function localReleases(stack: SynthesizedStack) {
     .map(([id, r]) => ({
       id,
       name: r.name as string,
-      namespace: String(r.namespace).replace(/\$\{([^}]*)\}/g, (_m, e: string) => applyTimeValue(stack, e)),
+      namespace: resolveReferences(stack.json, String(r.namespace), awsValue),
       chart: join(stack.dir, r.chart),
-      values: (r.values as string[]).map((v) => v.replace(/\$\{([^}]*)\}/g, (_m, e: string) => applyTimeValue(stack, e))),
+      values: (r.values as string[]).map((v) => resolveReferences(stack.json, v, awsValue)),
     }));
 }
 

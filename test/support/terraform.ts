@@ -58,9 +58,8 @@ export interface Diagnostic {
  */
 export function terraformValidate(json: SynthesizedJson): Diagnostic[] {
   const dir = mkdtempSync(join(tmpdir(), 'tf-validate-'));
-  const config = structuredClone(json) as any;
-  // init -backend=false ignores the backend, but an S3 backend block still needs no credentials here
-  writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(config));
+  // init -backend=false ignores the backend block, so an S3 backend needs no credentials here
+  writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json));
   const init = spawnSync(TERRAFORM, ['init', '-backend=false', '-no-color'], { cwd: dir, env: tfEnv(), encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`terraform init failed in ${dir}:\n${init.stdout}\n${init.stderr}`);
   const run = spawnSync(TERRAFORM, ['validate', '-json', '-no-color'], { cwd: dir, env: tfEnv(), encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -113,16 +112,8 @@ export function withoutAws(json: SynthesizedJson): SynthesizedJson {
  * they check every argument, as they do on every plan after the first apply.
  */
 export function withKnownValues(json: SynthesizedJson): SynthesizedJson {
-  const resources = (json.resource ?? {}) as Record<string, Record<string, any>>;
-  const known = (expr: string, depth: number): string => {
-    const name = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.metadata\[0\]\.name$/.exec(expr.trim());
-    const target = name ? resources[name[1]!]?.[name[2]!]?.metadata?.name : undefined;
-    if (typeof target === 'string') return depth < 5 ? resolve(target, depth + 1) : 'known';
-    return 'known';
-  };
-  const resolve = (s: string, depth: number): string => s.replace(/(?<!\$)\$\{([^}]*)\}/g, (_m, expr: string) => known(expr, depth));
   const rewrite = (v: unknown, key?: string): unknown => {
-    if (typeof v === 'string') return v.includes('${') ? resolve(v, 0) : v;
+    if (typeof v === 'string') return resolveReferences(json, v);
     if (Array.isArray(v)) return v.map((x) => rewrite(x));
     if (v && typeof v === 'object') {
       return Object.fromEntries(
@@ -134,4 +125,21 @@ export function withKnownValues(json: SynthesizedJson): SynthesizedJson {
   const j = structuredClone(json) as any;
   j.resource = rewrite(j.resource);
   return j as SynthesizedJson;
+}
+
+/**
+ * `text` with each Terraform reference `${...}` replaced by the value it has once applied: a
+ * `<type>.<id>.metadata[0].name` reference by the name it points at (itself resolved, a few levels
+ * deep), anything else by `otherValue(expr)`. Escaped `$${` sequences stay as they are.
+ */
+export function resolveReferences(json: SynthesizedJson, text: string, otherValue: (expr: string) => string = () => 'known'): string {
+  const resources = (json.resource ?? {}) as Record<string, Record<string, any>>;
+  const resolve = (s: string, depth: number): string =>
+    s.replace(/(?<!\$)\$\{([^}]*)\}/g, (_m, expr: string) => {
+      const name = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.metadata\[0\]\.name$/.exec(expr.trim());
+      const target = name ? resources[name[1]!]?.[name[2]!]?.metadata?.name : undefined;
+      if (typeof target === 'string') return depth < 5 ? resolve(target, depth + 1) : 'known';
+      return otherValue(expr.trim());
+    });
+  return text.includes('${') ? resolve(text, 0) : text;
 }
