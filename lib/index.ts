@@ -35,6 +35,7 @@ export * from './core/observability';
 export { MlopsNamespace, type MlopsNamespaceProps } from './cluster/mlops-namespace';
 export { KubeconfigConnection, type IClusterConnection, type KubeconfigConnectionProps } from './cluster/cluster-connection';
 export { WorkloadIdentity, type WorkloadIdentityProps } from './cluster/workload-identity';
+export { DisruptionBudgets, type DisruptionBudgetOptions } from './cluster/disruption-budgets';
 
 export type { IRegistryDatabase, SecretKeySelector } from './stores/registry-database';
 export { VolumeArtifactStore, type VolumeArtifactStoreProps } from './stores/volume-artifact-store';

@@ -9,6 +9,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
+import { DisruptionBudgets } from '../cluster/disruption-budgets';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { allowModelTraffic, CANARY_EFFECTIVE_WEIGHT_ANNOTATION, exposeModel } from './model-exposure';
 import { ModelPods, servingScriptsConfigMap, type InferenceLogs } from './model-pods';
@@ -110,7 +111,8 @@ export interface ModelDeploymentProps {
  * A model served as a REST API: a registry model run by MLflow's scoring server
  * (wrapped to expose request metrics) or a custom image, behind a ClusterIP
  * Service, with zero-downtime rolling updates, probes, topology spread, a
- * PodDisruptionBudget and an HPA; optionally a canary beside it (exact weights
+ * PodDisruptionBudget over both variants (in the namespace's
+ * {@link DisruptionBudgets}) and an HPA; optionally a canary beside it (exact weights
  * through a Gateway API HTTPRoute, or a replica ratio behind the one Service),
  * exposure through an Ingress or the Gateway, and inference logging for drift.
  */
@@ -130,6 +132,11 @@ export class ModelDeployment extends Construct {
   public readonly identity: WorkloadIdentity;
   public readonly stable: ModelVariant;
   public readonly canary?: ModelVariant;
+  /**
+   * Name of the model's PodDisruptionBudget (`<name>-pdb`): at most one pod of either variant down
+   * at a time, pods that are not Ready always evictable. Rendered by `DisruptionBudgets.of(namespace)`.
+   */
+  public readonly disruptionBudgetName: string;
   /** The canary's automatic judge (`canary.judge`). */
   public readonly canaryJudge?: CanaryJudge;
   /** The Service clients call (in gateway mode: the stable variant only). */
@@ -197,6 +204,10 @@ export class ModelDeployment extends Construct {
         description: `Share of requests (percent) the canary of model ${name} receives; requested ${canary.weight}.`,
       });
     }
+
+    // One budget over both variants: the Service (without a gateway) and the fleet's capacity are the
+    // model's, so a drain takes one of its pods at a time, whichever variant it runs.
+    this.disruptionBudgetName = DisruptionBudgets.of(platform.namespace).add(this, { name, labels, selector: this.podSelector });
 
     const exposure = exposeModel(this, { name, namespace: ns, labels, podSelector: this.podSelector, canary, gateway: p.gateway, ingress: p.ingress });
     this.service = exposure.service;

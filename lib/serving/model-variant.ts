@@ -4,7 +4,6 @@ import {
   HorizontalPodAutoscalerV2,
   type HorizontalPodAutoscalerV2SpecMetric,
 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
-import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { VARIANT_LABEL } from '../core/observability';
 import type { PodSpec } from '../core/workload';
 import { z } from 'zod';
@@ -35,11 +34,11 @@ export interface VariantAutoscaling {
 /** Properties of a {@link ModelVariant}. */
 export interface ModelVariantProps {
   readonly namespace: string;
-  /** Name of the Deployment, HPA and PDB. */
+  /** Name of the Deployment and HPA. */
   readonly name: string;
   /** Object labels. */
   readonly labels: Record<string, string>;
-  /** Immutable Deployment selector; also the PDB selector and the topology-spread selector. */
+  /** Immutable Deployment selector; also the topology-spread selector. */
   readonly selector: Record<string, string>;
   /** Pod template labels (a superset of the selector). */
   readonly podLabels: Record<string, string>;
@@ -60,8 +59,8 @@ export interface ModelVariantProps {
 
 /**
  * One variant (stable or canary) of a served model: a Deployment with
- * zero-downtime rolling updates, its HorizontalPodAutoscaler and its
- * PodDisruptionBudget. Internal to {@link ModelDeployment}.
+ * zero-downtime rolling updates and its HorizontalPodAutoscaler (the model's
+ * PodDisruptionBudget covers both variants). Internal to {@link ModelDeployment}.
  */
 const nameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], { message: 'must be an RFC 1123 label (or a token resolving to one)' });
 const count = nonNegativeInt;
@@ -87,7 +86,6 @@ const schema = z.strictObject({
 export class ModelVariant extends Construct {
   public readonly deployment: DeploymentV1;
   public readonly autoscaler?: HorizontalPodAutoscalerV2;
-  public readonly podDisruptionBudget: PodDisruptionBudgetV1;
 
   constructor(scope: Construct, id: string, props: ModelVariantProps) {
     super(scope, id);
@@ -139,10 +137,5 @@ export class ModelVariant extends Construct {
         },
       });
     }
-
-    this.podDisruptionBudget = new PodDisruptionBudgetV1(this, 'Pdb', {
-      metadata: { name, namespace, labels },
-      spec: { maxUnavailable: '1', selector: { matchLabels: props.selector } },
-    });
   }
 }

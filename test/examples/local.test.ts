@@ -34,7 +34,8 @@ describe('examples/local', () => {
     expect(Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).map((d: any) => d.metadata.name).sort()).toEqual(['churn', 'churn-canary', 'mlflow']);
     expect(Object.keys(resourcesOf(json, 'kubernetes_horizontal_pod_autoscaler_v2'))).toHaveLength(2);
     expect(Object.values(resourcesOf(json, 'helm_release')).map((r: any) => r.chart).sort()).toEqual([
-      expect.stringMatching(/^assets\/Platform_Monitoring_ObjectivesChart_/), 'kube-prometheus-stack', 'prometheus-pushgateway',
+      expect.stringMatching(/^assets\/Platform_Monitoring_ObjectivesChart_/),
+      expect.stringMatching(/^assets\/Platform_Namespace_DisruptionBudgets_Chart_/), 'kube-prometheus-stack', 'prometheus-pushgateway',
     ]);
   });
 

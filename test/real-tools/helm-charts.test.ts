@@ -11,7 +11,7 @@ import { crdFiles, HELM, KUBERNETES_VALIDATE, requireHelm, requireKubernetesVali
 import { itWithTool, requireTool, type ToolCheck } from '../support/tools';
 
 // helm lint and helm template of the charts the library ships (model-route, registry-db-secret,
-// mlops-objectives), with exactly the values the constructs pass; the rendered objects are checked by
+// mlops-objectives, disruption-budgets), with exactly the values the constructs pass; the rendered objects are checked by
 // kubernetes-validate (built-in kinds) and against the upstream CRDs of their custom kinds
 // (validate_custom_resources.py). The PrometheusRule CRD is not among the CRDs real-tools.sh fetches, so
 // the objectives' rendered rule groups are checked by promtool instead, the way Prometheus loads them.
@@ -40,7 +40,30 @@ function localReleases(stack: SynthesizedStack) {
 
 /** The chart a release installs, by its Chart.yaml name. */
 const chartName = (dir: string) => /^name:\s*(\S+)/m.exec(readFileSync(join(dir, 'Chart.yaml'), 'utf8'))![1]!;
-const CHART_OF_KIND: Record<string, string> = { ExternalSecret: 'registry-db-secret', HTTPRoute: 'model-route', PrometheusRule: 'mlops-objectives' };
+const CHART_OF_KIND: Record<string, string> = {
+  ExternalSecret: 'registry-db-secret', HTTPRoute: 'model-route', PrometheusRule: 'mlops-objectives', PodDisruptionBudget: 'disruption-budgets',
+};
+
+/**
+ * Each rendered budget selects the pods of both variants of exactly one model (as the Deployments'
+ * pod templates label them) and lets unready pods be evicted; every served model has one.
+ */
+function checkBudgets(stack: SynthesizedStack, renderedFile: string): void {
+  const docs = JSON.parse(execFileSync(VENV_PYTHON, ['-c', 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d]))', renderedFile], { encoding: 'utf8' }));
+  const deployments = Object.values((stack.json.resource as any).kubernetes_deployment_v1 as Record<string, any>);
+  const models = deployments.filter((d) => d.metadata.labels['app.kubernetes.io/component'] === 'model-server');
+  expect(models.length).toBeGreaterThan(0);
+  const selected = new Set<string>();
+  for (const pdb of docs) {
+    expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+    const matches = deployments.filter((d) => Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+    const model = pdb.metadata.labels['mlops.cdktf.io/model'];
+    expect(pdb.metadata.name).toBe(`${model}-pdb`);
+    expect(matches.map((d) => d.metadata.name).sort(), pdb.metadata.name).toEqual(models.filter((d) => d.metadata.labels['mlops.cdktf.io/model'] === model).map((d) => d.metadata.name).sort());
+    for (const d of matches) selected.add(d.metadata.name);
+  }
+  expect([...selected].sort()).toEqual(models.map((d) => d.metadata.name).sort());
+}
 
 const tools: ToolCheck = (() => {
   for (const check of [requireHelm(), requireKubernetesValidate()]) if (!check.available) return check;
@@ -54,6 +77,8 @@ describe('local charts: helm lint, helm template, and the rendered objects valid
     ['registry-db-secret (examples/aws)', () => synthExample('aws')['mlops-aws'], 'ExternalSecret'],
     ['model-route (gateway canary of the all-features platform)', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'], 'HTTPRoute'],
     ['mlops-objectives (examples/local)', () => synthExample('local')['mlops-local'], 'PrometheusRule'],
+    ['disruption-budgets (examples/local)', () => synthExample('local')['mlops-local'], 'PodDisruptionBudget'],
+    ['disruption-budgets (both canary modes of the all-features platform)', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'], 'PodDisruptionBudget'],
   ];
   for (const [name, synth, kind] of cases) {
     itWithTool(kind === 'PrometheusRule' ? withPromtool : tools, name, () => {
@@ -81,6 +106,10 @@ describe('local charts: helm lint, helm template, and the rendered objects valid
           const promtool = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.json')], { encoding: 'utf8' });
           expect(promtool.status, `promtool ${r.id}:\n${promtool.stdout}${promtool.stderr}`).toBe(0);
           expect(promtool.stdout).toMatch(/SUCCESS: [1-9]\d* rules found/);
+          continue;
+        }
+        if (kind === 'PodDisruptionBudget') {
+          checkBudgets(stack, file);
           continue;
         }
         const custom = spawnSync(VENV_PYTHON, [VALIDATE_CRS, file, ...crdFiles()], { encoding: 'utf8' });

@@ -7,6 +7,8 @@ import { ModelDeployment, type ModelDeploymentProps, CANARY_EFFECTIVE_WEIGHT_ANN
 import { DEFAULT_IMAGES } from '../../lib/core/images';
 import { MODEL_LABEL, VARIANT_LABEL, type IMonitoringSink, type WatchTarget } from '../../lib/core/observability';
 import { TRACKING_CLIENT_LABEL } from '../../lib/core/labels';
+import { DisruptionBudgets } from '../../lib/cluster/disruption-budgets';
+import { Construct } from 'constructs';
 
 const DEP = 'kubernetes_deployment_v1';
 const HPA = 'kubernetes_horizontal_pod_autoscaler_v2';
@@ -222,16 +224,35 @@ describe('ModelDeployment: autoscaling', () => {
     expect(values.rules.custom[0].name).toEqual({ matches: '^(.*)_total$', as: '${1}_per_second' });
   });
 
-  it('keeps each PDB selector equal to its Deployment selector and matching the pod labels', () => {
+  it('has one disruption budget over both variants, in the namespace release that lets unready pods be evicted', () => {
     const json = build({ ...registry, canary: { model: 'models:/churn/7', weight: 10 } });
-    const pdbs = Object.values(resourcesOf(json, PDB)).filter((p: any) => p.metadata.name.startsWith('churn'));
-    expect(pdbs).toHaveLength(2);
-    for (const pdb of pdbs as any[]) {
-      const dep = resourceNamed(json, DEP, pdb.metadata.name);
-      expect(pdb.spec.selector.match_labels).toEqual(dep.spec.selector.match_labels);
-      for (const [k, v] of Object.entries(pdb.spec.selector.match_labels)) expect(dep.spec.template.metadata.labels[k]).toBe(v);
-      expect(pdb.spec.max_unavailable).toBe('1');
+    // No provider budget: its resource (kubernetes provider 2.38) cannot set unhealthyPodEvictionPolicy.
+    expect(resourcesOf(json, PDB)).toEqual({});
+    const releases = Object.entries(resourcesOf(json, 'helm_release')).filter(([, r]: [string, any]) => r.name === 'mlops-disruption-budgets');
+    expect(releases.map(([id]) => id)).toEqual([expect.stringMatching(/^Platform_Namespace_DisruptionBudgets_[0-9A-F]{8}$/)]);
+    const release = releases[0]![1] as any;
+    expect(release.chart).toMatch(/^assets\/Platform_Namespace_DisruptionBudgets_Chart_/);
+    expect(release.namespace).toMatch(/^\$\{kubernetes_namespace_v1\./);
+    const { groups } = JSON.parse(release.values[0]);
+    expect(groups).toHaveLength(1);
+    const g = groups[0];
+    expect(g).toMatchObject({ names: ['churn'], suffix: '-pdb', maxUnavailable: 1 });
+    expect(g.unhealthyPodEvictionPolicy).toBeUndefined(); // the chart's default, AlwaysAllow
+    // The selector the chart renders for churn: the model's pods of both variants, and no variant label.
+    const selector = { ...g.selector, ...Object.fromEntries(g.nameSelector.map((k: string) => [k, 'churn'])) };
+    expect(selector[VARIANT_LABEL]).toBeUndefined();
+    for (const variant of ['churn', 'churn-canary']) {
+      const pods = resourceNamed(json, DEP, variant).spec.template.metadata.labels;
+      for (const [k, v] of Object.entries(selector)) expect(pods[k], `${variant} pod label ${k}`).toBe(v);
     }
+  });
+
+  it('rejects a second budget of the same name in the namespace', () => {
+    expect(() => synthStack((stack) => {
+      const platform = new MlopsPlatform(stack, 'Platform');
+      new ModelDeployment(stack, 'Churn', { platform, ...registry });
+      DisruptionBudgets.of(platform.namespace).add(new Construct(stack, 'Other'), { name: 'churn', labels: {}, selector: { app: 'x' } });
+    })).toThrow(/test\/Other:\n {2}- name: got "churn-pdb"; test\/Churn already has a PodDisruptionBudget named "churn-pdb"/);
   });
 });
 
