@@ -12,7 +12,7 @@ import { fail } from '../core/errors';
 import { contracts, dnsSubdomainName, hostname, imageRef, ingressClassName, k8sName, positiveInt } from '../core/validators';
 import { selectorLabels, standardLabels, TRACKING_CLIENT_LABEL } from '../core/labels';
 import { buildPodSpec, envFromSecret, resourcesSchema, securityOptionsSchema, type EnvVar, type ResourceOptions, type SecurityOptions } from '../core/workload';
-import { readScript } from '../core/assets';
+import { programFiles } from '../core/assets';
 import { DEFAULT_IMAGES } from '../core/images';
 import type { ICloudIdentity } from '../core/identity';
 import type { IMonitoringSink } from '../core/observability';
@@ -175,10 +175,13 @@ const schema = z.strictObject({
 const PORT = 5000;
 const AUTH_CONFIG_DIR = '/etc/mlflow-auth';
 const SCRIPT_DIR = '/opt/mlops';
+const DATABASE_URI_DIR = '/etc/mlflow-database';
+const RELOAD_JITTER_SECONDS = 60;
 
 /**
  * The MLflow tracking server and model registry: a Deployment running
- * `mlflow server` with the backend URI from a Secret, artifacts proxied
+ * `mlflow server` with the backend URI from a mounted Secret (a rotated
+ * password restarts the server container with it), artifacts proxied
  * (`--serve-artifacts`), the schema prepared by an init container before the
  * server starts, probes on `/health`, Prometheus metrics, and a ClusterIP
  * Service. Built-in auth is available and on by default when exposed.
@@ -233,13 +236,14 @@ export class TrackingServer extends Construct {
     const artifacts = store.bind({ identity: this.identity, access: 'readwrite', grantId: 'TrackingArtifacts' });
     database.allowConnectionsFrom(this.podLabels);
 
-    const env: EnvVar[] = [
-      { name: 'HOME', value: '/tmp' },
-      envFromSecret('MLFLOW_BACKEND_STORE_URI', database.uriSecret.name, database.uriSecret.key),
-      ...artifacts.env,
-    ];
+    const env: EnvVar[] = [{ name: 'HOME', value: '/tmp' }, ...artifacts.env];
     const serverEnv: EnvVar[] = [
       ...env,
+      // The server reads the URI from the mounted Secret, which kubelet refreshes (an env var is fixed at
+      // start): serve_tracking.py restarts the container when the credentials rotate.
+      { name: 'MLOPS_BACKEND_STORE_URI_FILE', value: `${DATABASE_URI_DIR}/uri` },
+      // Replicas restart at random moments within this window, so the others keep serving.
+      { name: 'MLOPS_RELOAD_JITTER_SECONDS', value: String(p.replicas > 1 ? RELOAD_JITTER_SECONDS : 0) },
       // MLflow >= 3.5 rejects Host headers it does not know (DNS-rebinding guard).
       { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: [...allowedHosts(p.name, namespace.literalName, p.ingress?.host), ...p.extraAllowedHosts].join(',') },
       { name: 'MLFLOW_EXPOSE_PROMETHEUS', value: '/tmp/prometheus-metrics' },
@@ -251,7 +255,13 @@ export class TrackingServer extends Construct {
       { name: 'MLFLOW_SERVER_ENABLE_JOB_EXECUTION', value: 'false' },
       { name: 'MLFLOW_DISABLE_TELEMETRY', value: 'true' },
     ];
-    const prepareEnv: EnvVar[] = [...env, { name: 'MLFLOW_DISABLE_TELEMETRY', value: 'true' }, { name: 'MLOPS_AUTH_ENABLED', value: String(this.authEnabled) }];
+    const prepareEnv: EnvVar[] = [
+      ...env,
+      // Read at the pod's start, when the init container runs.
+      envFromSecret('MLFLOW_BACKEND_STORE_URI', database.uriSecret.name, database.uriSecret.key),
+      { name: 'MLFLOW_DISABLE_TELEMETRY', value: 'true' },
+      { name: 'MLOPS_AUTH_ENABLED', value: String(this.authEnabled) },
+    ];
     if (this.authEnabled) {
       let adminSecret = p.auth.adminSecretName;
       let sessionKeyRef = { name: '', key: 'flask-secret-key' };
@@ -289,11 +299,11 @@ export class TrackingServer extends Construct {
 
     const scripts = new ConfigMapV1(this, 'Scripts', {
       metadata: { name: `${p.name}-scripts`, namespace: ns, labels },
-      data: { 'prepare_tracking.py': readScript('tracking', 'prepare_tracking.py') },
+      data: programFiles('tracking', 'serve_tracking.py'), // with prepare_tracking.py, which it imports
     });
 
     const args = [
-      'server', '--host', '0.0.0.0', '--port', String(PORT),
+      'mlflow', 'server', '--host', '0.0.0.0', '--port', String(PORT),
       '--serve-artifacts', '--artifacts-destination', store.artifactsDestination,
       '--workers', String(p.workers),
       ...(this.authEnabled ? ['--app-name', 'basic-auth'] : []),
@@ -307,6 +317,8 @@ export class TrackingServer extends Construct {
       volumes: [
         ...artifacts.volumes,
         { name: 'scripts', configMap: { name: scripts.metadata.name, defaultMode: '0444' } },
+        // Group-readable: the pod's fsGroup owns the files.
+        { name: 'database-uri', secret: { secretName: database.uriSecret.name, defaultMode: '0440', items: [{ key: database.uriSecret.key, path: 'uri' }] } },
       ],
       initContainers: [
         {
@@ -323,13 +335,17 @@ export class TrackingServer extends Construct {
         {
           name: 'mlflow',
           image: p.image,
-          command: ['mlflow'],
+          command: ['python', `${SCRIPT_DIR}/serve_tracking.py`],
           args,
           env: serverEnv,
           ports: [{ name: 'http', containerPort: PORT }],
           drainSeconds: 5, // endpoints drop the pod before the server stops: no failed requests on rollouts
           resources: p.resources,
-          volumeMounts: artifacts.volumeMounts,
+          volumeMounts: [
+            ...artifacts.volumeMounts,
+            { name: 'scripts', mountPath: SCRIPT_DIR, readOnly: true },
+            { name: 'database-uri', mountPath: DATABASE_URI_DIR, readOnly: true },
+          ],
           writablePaths: sharedWritable,
           startupProbe: { httpGet: { path: '/health', port: 'http' }, timing: { periodSeconds: 5, failureThreshold: 60 } },
           readinessProbe: { httpGet: { path: '/health', port: 'http' }, timing: { periodSeconds: 10 } },

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
@@ -82,7 +84,7 @@ describe('MlopsPlatform defaults', () => {
     expect(pvc.spec.access_modes).toEqual(['ReadWriteOnce']);
   });
 
-  it('runs the tracking server with the URI from a Secret, proxied artifacts and a schema step first', () => {
+  it('runs the tracking server with the URI from a mounted Secret, proxied artifacts and a schema step first', () => {
     const { json } = local();
     const dep = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow');
     const pod = dep.spec.template.spec;
@@ -93,8 +95,25 @@ describe('MlopsPlatform defaults', () => {
     expect(server.image).toBe('ghcr.io/mlflow/mlflow:v3.17.0-full');
     expect(server.args).toEqual(expect.arrayContaining(['--serve-artifacts', '--artifacts-destination', '/mnt/artifacts']));
     expect(server.args).not.toContain('--app-name');
-    const uriEnv = server.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI');
-    expect(uriEnv.value_from.secret_key_ref.key).toBe('uri');
+    // The init step reads the URI at the pod's start; the server from the mounted Secret, which kubelet
+    // refreshes, through the wrapper that restarts it when the credentials rotate.
+    expect(init.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').value_from.secret_key_ref.key).toBe('uri');
+    expect(server.command).toEqual(['python', '/opt/mlops/serve_tracking.py']);
+    expect(server.args.slice(0, 2)).toEqual(['mlflow', 'server']);
+    expect(server.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI')).toBeUndefined();
+    expect(server.env.find((e: any) => e.name === 'MLOPS_BACKEND_STORE_URI_FILE').value).toBe('/etc/mlflow-database/uri');
+    expect(server.env.find((e: any) => e.name === 'MLOPS_RELOAD_JITTER_SECONDS').value).toBe('0'); // one replica: nobody to stagger with
+    const uriVolume = pod.volume.find((v: any) => v.name === 'database-uri');
+    expect(uriVolume.secret).toEqual({ secret_name: init.env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').value_from.secret_key_ref.name, default_mode: '0440', items: [{ key: 'uri', path: 'uri' }] });
+    expect(server.volume_mount).toEqual(expect.arrayContaining([
+      { name: 'database-uri', mount_path: '/etc/mlflow-database', read_only: true },
+      { name: 'scripts', mount_path: '/opt/mlops', read_only: true },
+    ]));
+    // No sub_path: kubelet does not refresh a Secret mounted by subPath.
+    expect(server.volume_mount.every((m: any) => m.sub_path === undefined)).toBe(true);
+    const scripts = resourceNamed(json, 'kubernetes_config_map_v1', 'mlflow-scripts').data;
+    expect(Object.keys(scripts).sort()).toEqual(['prepare_tracking.py', 'serve_tracking.py']);
+    expect(scripts['serve_tracking.py']).toBe(readFileSync(join(__dirname, '../../lib/tracking/scripts/serve_tracking.py'), 'utf8'));
     expect(server.env.find((e: any) => e.name === 'MLFLOW_SERVER_ALLOWED_HOSTS').value).toContain('mlflow.mlops.svc.cluster.local:*');
     expect(server.env.find((e: any) => e.name === 'MLFLOW_EXPOSE_PROMETHEUS')).toBeDefined();
     for (const probe of ['startup_probe', 'readiness_probe', 'liveness_probe']) expect(server[probe].http_get.path).toBe('/health');
@@ -235,6 +254,8 @@ describe('MlopsPlatform exposure and auth', () => {
     const dep = resourceNamed(json, 'kubernetes_deployment_v1', 'mlflow');
     expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rolling_update: { max_unavailable: '0', max_surge: '1' } });
     expect(dep.spec.replicas).toBe('3');
+    // Replicas restart for rotated credentials at random moments within a minute, not all at once.
+    expect(dep.spec.template.spec.container[0].env.find((e: any) => e.name === 'MLOPS_RELOAD_JITTER_SECONDS').value).toBe('60');
     const pdb = resourceNamed(json, 'kubernetes_pod_disruption_budget_v1', 'mlflow');
     expect(pdb.spec.selector.match_labels).toEqual(dep.spec.selector.match_labels);
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlopsPlatform, type MlopsPlatformProps } from '../../lib/platform/mlops-platform';
@@ -35,13 +35,50 @@ export interface RunningTracking {
   /** The Secret values given to the pods (the database URI, the admin credentials). */
   readonly secrets: SecretResolver;
   readonly dir: string;
+  /** Where the server's mounted Secret keys are, by `<volume>/<path>` (e.g. `database-uri/uri`). */
+  readonly mountedFiles: Record<string, string>;
+  /** Starts the server container's process once more, as kubelet does when the container exits (the init step does not run again). */
+  launch(): Service;
+}
+
+/**
+ * Writes a file the way kubelet updates a mounted Secret: the new content appears at once, never a
+ * half-written file (kubelet swaps a symlink; a rename is as atomic).
+ */
+export function replaceMountedFile(file: string, content: string): void {
+  writeFileSync(`${file}.new`, content);
+  renameSync(`${file}.new`, file);
+}
+
+/**
+ * The container's Secret volumes as files, as kubelet mounts them: each item of each Secret volume
+ * the container mounts, written under `dir/<volume>/`. Returns the rewrite of the mount paths and the
+ * files by `<volume>/<path>`.
+ */
+function mountSecretVolumes(pod: any, container: any, secrets: SecretResolver, dir: string) {
+  const rewrite: Record<string, string> = {};
+  const files: Record<string, string> = {};
+  for (const mount of container.volume_mount ?? []) {
+    const volume = (pod.volume ?? []).find((v: any) => v.name === mount.name);
+    if (!volume?.secret) continue;
+    const at = join(dir, volume.name);
+    mkdirSync(at);
+    for (const item of volume.secret.items ?? []) {
+      const value = secrets(volume.secret.secret_name, item.key);
+      if (value === undefined) throw new Error(`volume ${volume.name}: no value for Secret ${volume.secret.secret_name} key ${item.key}`);
+      files[`${volume.name}/${item.path}`] = join(at, item.path);
+      writeFileSync(join(at, item.path), value, { mode: 0o440 });
+    }
+    rewrite[mount.mount_path] = at;
+  }
+  return { rewrite, files };
 }
 
 /**
  * Starts the tracking server the way its pod does: the init container's command and env first
- * (prepare_tracking.py), then the server container's `mlflow server` with its args and env, with
- * the in-cluster names rewritten: the ConfigMap mount to lib/tracking/scripts, the writable and
- * artifact mounts to a temp dir, the bind address to loopback and the port to a free one. Secrets
+ * (prepare_tracking.py), then the server container's command (serve_tracking.py running `mlflow
+ * server`) with its args and env, with the in-cluster names rewritten: the ConfigMap mount to
+ * lib/tracking/scripts, the writable, artifact and Secret mounts (written as kubelet would) to a temp dir, the bind address to loopback and the port to a free one. Secrets
  * that Terraform generates (database URI, admin password, session key) get test values.
  */
 export async function startTracking(json: SynthesizedJson, pg: Postgres, database: string, python: string, name = 'mlflow'): Promise<RunningTracking> {
@@ -60,8 +97,9 @@ export async function startTracking(json: SynthesizedJson, pg: Postgres, databas
   };
   const bin = join(python, '..');
   const base = { ...MLFLOW_TEST_ENV, PATH: `${bin}:/usr/bin:/bin` };
+  const mounted = mountSecretVolumes(pod, containerOf(pod, 'mlflow'), secrets, dir);
   const init = podProcess(containerOf(pod, 'prepare-database'), [secrets], rewrite);
-  const server = podProcess(containerOf(pod, 'mlflow'), [secrets], rewrite);
+  const server = podProcess(containerOf(pod, 'mlflow'), [secrets], { ...rewrite, ...mounted.rewrite });
   const port = await freePort();
   const args = [...server.args];
   args[args.indexOf('--host') + 1] = '127.0.0.1';
@@ -70,7 +108,8 @@ export async function startTracking(json: SynthesizedJson, pg: Postgres, databas
   const prepare = () => runProgram(init.command[0]!, init.command.slice(1).concat(init.args), { ...base, ...init.env }, 300);
   const first = prepare();
   if (first.code !== 0) throw new Error(`prepare_tracking.py exited ${first.code}:\n${first.out}`);
-  const service = new Service(server.command[0]!, args, { env: { ...base, ...server.env } });
+  const launch = () => new Service(server.command[0]!, [...server.command.slice(1), ...args], { env: { ...base, ...server.env } });
+  const service = launch();
   const url = `http://127.0.0.1:${port}`;
   try {
     await service.waitFor(`${url}/health`, 180);
@@ -78,7 +117,7 @@ export async function startTracking(json: SynthesizedJson, pg: Postgres, databas
     await service.stop();
     throw err;
   }
-  return { url, port, service, init, server, prepare, secrets, dir };
+  return { url, port, service, init, server, prepare, secrets, dir, mountedFiles: mounted.files, launch };
 }
 
 /** GET with a Host header (fetch cannot set Host, so this speaks HTTP/1.1 over node:http). */
