@@ -4,7 +4,6 @@ import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { IngressV1 } from '@cdktf/provider-kubernetes/lib/ingress-v1';
 import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
@@ -17,6 +16,7 @@ import { DEFAULT_IMAGES } from '../core/images';
 import type { ICloudIdentity } from '../core/identity';
 import type { IMonitoringSink } from '../core/observability';
 import { WorkloadIdentity } from '../cluster/workload-identity';
+import { DisruptionBudgets } from '../cluster/disruption-budgets';
 import { allowEgressTargets, type MlopsNamespace } from '../cluster/mlops-namespace';
 import type { IArtifactStore } from '../stores/artifact-store';
 import type { IRegistryDatabase } from '../stores/registry-database';
@@ -203,7 +203,11 @@ export class TrackingServer extends Construct {
   public readonly service: ServiceV1;
   public readonly identity: WorkloadIdentity;
   public readonly ingress?: IngressV1;
-  public readonly podDisruptionBudget?: PodDisruptionBudgetV1;
+  /**
+   * Name of the PodDisruptionBudget (`<name>-pdb`, with more than one replica): one pod down at a time,
+   * pods that are not Ready always evictable. Rendered by `DisruptionBudgets.of(namespace)`.
+   */
+  public readonly disruptionBudgetName?: string;
   /** Generated auth Secret (admin password, session key), when auth is on. */
   public readonly authSecret?: SecretV1;
 
@@ -381,10 +385,7 @@ export class TrackingServer extends Construct {
     });
 
     if (p.replicas > 1) {
-      this.podDisruptionBudget = new PodDisruptionBudgetV1(this, 'Pdb', {
-        metadata: { name: p.name, namespace: ns, labels },
-        spec: { maxUnavailable: '1', selector: { matchLabels: this.podLabels } },
-      });
+      this.disruptionBudgetName = DisruptionBudgets.of(namespace).add(this, { name: p.name, labels, selector: this.podLabels });
     }
 
     // Network: clients in the namespace, Prometheus and the ingress controller may call the server;

@@ -82,6 +82,14 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/training/scripts/gate_checks.py');
     expect(files).toContain('package/dist/drift/scripts/drift_stats.py');
     expect(files).toContain('package/dist/serving/charts/model-route/Chart.yaml');
+    // Every local chart, whatever its area (cluster's disruption-budgets included).
+    for (const area of readdirSync(join(root, 'lib')).filter((a) => existsSync(join(root, 'lib', a, 'charts')))) {
+      for (const chart of readdirSync(join(root, 'lib', area, 'charts'))) {
+        expect(files).toContain(`package/dist/${area}/charts/${chart}/Chart.yaml`);
+        for (const t of readdirSync(join(root, 'lib', area, 'charts', chart, 'templates'))) expect(files).toContain(`package/dist/${area}/charts/${chart}/templates/${t}`);
+      }
+    }
+    expect(files).toContain('package/dist/cluster/charts/disruption-budgets/Chart.yaml');
     expect(files.filter((f) => /\.test\.|^package\/(lib|test|examples)\//.test(f))).toEqual([]);
   });
 

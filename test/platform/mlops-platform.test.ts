@@ -256,8 +256,13 @@ describe('MlopsPlatform exposure and auth', () => {
     expect(dep.spec.replicas).toBe('3');
     // Replicas restart for rotated credentials at random moments within a minute, not all at once.
     expect(dep.spec.template.spec.container[0].env.find((e: any) => e.name === 'MLOPS_RELOAD_JITTER_SECONDS').value).toBe('60');
-    const pdb = resourceNamed(json, 'kubernetes_pod_disruption_budget_v1', 'mlflow');
-    expect(pdb.spec.selector.match_labels).toEqual(dep.spec.selector.match_labels);
+    // The budget is the namespace's disruption-budgets release (unready pods evictable), not a provider resource.
+    expect(resourcesOf(json, 'kubernetes_pod_disruption_budget_v1')).toEqual({});
+    const release = Object.values(resourcesOf(json, 'helm_release')).find((r: any) => r.name === 'mlops-disruption-budgets') as any;
+    const group = JSON.parse(release.values[0]).groups.find((g: any) => g.names.includes('mlflow'));
+    expect(group).toMatchObject({ maxUnavailable: 1, suffix: '-pdb' });
+    const selector = { ...group.selector, ...Object.fromEntries(group.nameSelector.map((k: string) => [k, 'mlflow'])) };
+    expect(selector).toEqual(dep.spec.selector.match_labels);
   });
 });
 

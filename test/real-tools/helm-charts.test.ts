@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect } from 'vitest';
 import { TerraformStack } from '../../lib/core/cdktf';
+import { MlopsPlatform } from '../../lib/platform/mlops-platform';
 import { addAllFeaturesPlatform } from '../support/all-features';
 import { synthApp, synthExample, type SynthesizedStack } from '../support/app-synth';
 import { resolveReferences } from '../support/terraform';
@@ -45,8 +46,9 @@ const CHART_OF_KIND: Record<string, string> = {
 };
 
 /**
- * Each rendered budget selects the pods of both variants of exactly one model (as the Deployments'
- * pod templates label them) and lets unready pods be evicted; every served model has one.
+ * Each rendered budget selects the pods of both variants of exactly one model, or of its one other
+ * Deployment (the tracking server's, with several replicas), as the pod templates label them, and lets
+ * unready pods be evicted; every served model has one.
  */
 function checkBudgets(stack: SynthesizedStack, renderedFile: string): void {
   const docs = JSON.parse(execFileSync(VENV_PYTHON, ['-c', 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d]))', renderedFile], { encoding: 'utf8' }));
@@ -58,11 +60,17 @@ function checkBudgets(stack: SynthesizedStack, renderedFile: string): void {
     expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     const matches = deployments.filter((d) => Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
     const model = pdb.metadata.labels['mlops.cdktf.io/model'];
-    expect(pdb.metadata.name).toBe(`${model}-pdb`);
-    expect(matches.map((d) => d.metadata.name).sort(), pdb.metadata.name).toEqual(models.filter((d) => d.metadata.labels['mlops.cdktf.io/model'] === model).map((d) => d.metadata.name).sort());
+    // A model's budget covers its stable and canary Deployments; any other workload's, its one Deployment.
+    const expected = model ? models.filter((d) => d.metadata.labels['mlops.cdktf.io/model'] === model).map((d) => d.metadata.name) : [pdb.metadata.name.replace(/-pdb$/, '')];
+    expect(pdb.metadata.name).toBe(`${model ?? expected[0]}-pdb`);
+    expect(matches.map((d) => d.metadata.name).sort(), pdb.metadata.name).toEqual(expected.sort());
     for (const d of matches) selected.add(d.metadata.name);
   }
-  expect([...selected].sort()).toEqual(models.map((d) => d.metadata.name).sort());
+  for (const d of models) expect(selected.has(d.metadata.name), `${d.metadata.name} has a budget`).toBe(true);
+  // The tracking server has one with more than one replica.
+  for (const d of deployments.filter((x) => x.metadata.labels['app.kubernetes.io/component'] === 'tracking-server')) {
+    expect(selected.has(d.metadata.name), `${d.metadata.name} (${d.spec.replicas} replicas) has a budget`).toBe(Number(d.spec.replicas) > 1);
+  }
 }
 
 const tools: ToolCheck = (() => {
@@ -78,6 +86,10 @@ describe('local charts: helm lint, helm template, and the rendered objects valid
     ['model-route (gateway canary of the all-features platform)', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'], 'HTTPRoute'],
     ['mlops-objectives (examples/local)', () => synthExample('local')['mlops-local'], 'PrometheusRule'],
     ['disruption-budgets (examples/local)', () => synthExample('local')['mlops-local'], 'PodDisruptionBudget'],
+    ['disruption-budgets (three tracking replicas and a model)', () => synthApp((app) => {
+      const platform = new MlopsPlatform(new TerraformStack(app, 'replicas'), 'Platform', { monitoring: false, artifactVolume: { accessMode: 'ReadWriteMany' }, tracking: { replicas: 3 } });
+      platform.addModel('Churn', { model: 'models:/churn@champion' });
+    })['replicas'], 'PodDisruptionBudget'],
     ['disruption-budgets (both canary modes of the all-features platform)', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'], 'PodDisruptionBudget'],
   ];
   for (const [name, synth, kind] of cases) {
