@@ -14,6 +14,7 @@ export {
   TerraformVariable,
   Testing,
   Token,
+  Tokenization,
   S3Backend,
   LocalBackend,
   Aspects,
