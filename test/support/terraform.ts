@@ -38,7 +38,7 @@ export function missingProviders(json: SynthesizedJson): string[] {
     .map(([type, p]) => `${type}@${p.version}`);
 }
 
-function tfEnv(): NodeJS.ProcessEnv {
+export function tfEnv(): NodeJS.ProcessEnv {
   return { ...process.env, TF_CLI_CONFIG_FILE: CLI_CONFIG, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
 }
 

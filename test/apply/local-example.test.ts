@@ -1,0 +1,14 @@
+import { LocalMlopsStack } from '../../examples/local/stack';
+import { describeApplied } from '../support/apply-tier';
+
+// examples/local applied to a real API server (see describeApplied; `npm run test:apply`).
+describeApplied({
+  title: 'examples/local applied to a real API server',
+  build: (app) => new LocalMlopsStack(app, 'mlops-local'),
+  namespace: 'mlops',
+  turnedOff: [
+    'helm_release.Platform_Monitoring_F9C4BEC8', // kube-prometheus-stack
+    'helm_release.Platform_Monitoring_Objectives-0_9EA19211', // its PrometheusRules need kube-prometheus-stack's CRDs
+    'helm_release.Platform_Monitoring_Pushgateway_5F957431',
+  ],
+});
