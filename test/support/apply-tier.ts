@@ -22,8 +22,10 @@ export interface AppliedStack {
   readonly namespace: string;
   /** The addresses withoutRemoteCharts must turn off, with why. */
   readonly turnedOff: string[];
+  /** Dependents of remote charts to keep on (withoutRemoteCharts' `keep`), their CRDs installed by `crds`. */
+  readonly keep?: (address: string) => boolean;
   /** CustomResourceDefinitions (YAML files) the applied local charts render objects of. */
-  readonly crds?: string[];
+  readonly crds?: () => string[];
 }
 
 const tools = () => [requireControlPlane(), requireTerraform()].find((t) => !t.available);
@@ -86,10 +88,10 @@ export function describeApplied(target: AppliedStack): void {
       standIn = new KubeletStandIn(api);
       await standIn.start();
       const stacks = synthApp((app) => {
-        turnedOff = withoutRemoteCharts(target.build(app));
+        turnedOff = withoutRemoteCharts(target.build(app), target.keep);
       });
       stack = Object.values(stacks)[0]!;
-      for (const crd of target.crds ?? []) await installCrd(api, crd);
+      for (const crd of target.crds?.() ?? []) await installCrd(api, crd);
       expect(missingProviders(stack.json)).toEqual([]);
       const init = await terraform('init', `-backend-config=path=${join(work, 'terraform.tfstate')}`);
       expect(init.status, init.out).toBe(0);
@@ -202,6 +204,14 @@ async function installCrd(api: KubeApi, file: string): Promise<void> {
   }
   throw new Error(`CRD ${crd.metadata.name} not established`);
 }
+
+/** The PrometheusRule CRD (scripts/apply-tier/prometheus-rule-crd.sh), for the objectives charts. */
+export function prometheusRuleCrd(): string {
+  return execFileSync('bash', [resolve(__dirname, '../../scripts/apply-tier/prometheus-rule-crd.sh')], { encoding: 'utf8' }).trim();
+}
+
+/** Keeps the objectives charts on: their PrometheusRules need only the CRD, which the test installs. */
+export const keepObjectives = (address: string) => address.startsWith('helm_release.Platform_Monitoring_Objectives-');
 
 /** A CRD file of MLOPS_CRDS (scripts/ci/real-tools.sh) by its file name's end. */
 export function crdFile(endsWith: string): string {

@@ -7,16 +7,21 @@ import { Aspects, TerraformResource, TerraformStack, Tokenization, type IAspect 
  * offline (kube-prometheus-stack, the Pushgateway, External Secrets), and every resource that depends
  * on one of them (e.g. the objectives charts, whose PrometheusRules need kube-prometheus-stack's
  * CRDs). The rest of the stack keeps its addresses, so apply, plan and destroy see it as users do.
+ * A dependent whose address `keep` accepts stays on, with its depends_on on turned-off releases
+ * dropped: for a chart whose objects only need CRDs that the test installs itself.
  * Returns the addresses it turned off, known once the stack has been synthesized.
  */
-export function withoutRemoteCharts(stack: TerraformStack): string[] {
+export function withoutRemoteCharts(stack: TerraformStack, keep: (address: string) => boolean = () => false): string[] {
   const off: string[] = [];
-  Aspects.of(stack).add(new WithoutRemoteCharts(off));
+  Aspects.of(stack).add(new WithoutRemoteCharts(off, keep));
   return off;
 }
 
 class WithoutRemoteCharts implements IAspect {
-  constructor(private readonly off: string[]) {}
+  constructor(
+    private readonly off: string[],
+    private readonly keep: (address: string) => boolean,
+  ) {}
 
   public visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
@@ -29,7 +34,10 @@ class WithoutRemoteCharts implements IAspect {
     for (let grew = true; grew; ) {
       grew = false;
       for (const r of resources) {
-        if (!off.has(r) && dependencies(r).some((d) => d !== undefined && off.has(d))) {
+        if (off.has(r) || !dependencies(r).some((d) => d !== undefined && off.has(d))) continue;
+        if (this.keep(address(r))) {
+          r.dependsOn = (r.dependsOn ?? []).filter((d) => !Tokenization.reverseString(d).tokens.some((t) => off.has((t as { dependable?: IConstruct }).dependable!)));
+        } else {
           off.add(r);
           grew = true;
         }
