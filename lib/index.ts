@@ -1,6 +1,6 @@
 // Public API of cdktf-mlops. Everything not exported here may change freely.
 export { ValidationError, type ValidationProblem } from './core/errors';
-export { parseProps } from './core/props';
+export { parseProps, type PropsSchema } from './core/props';
 export * as validators from './core/validators';
 export { standardLabels, selectorLabels, TRACKING_CLIENT_LABEL, OBJECT_STORE_CLIENT_LABEL, type ComponentIdentity } from './core/labels';
 export {
@@ -22,6 +22,24 @@ export {
   type TopologySpread,
   podSecurityProblems,
 } from './core/workload';
+export type { WorkloadResource, WorkloadMetadata } from './core/workload-resource';
+export type {
+  Container,
+  ContainerPort,
+  ContainerSecurityContext,
+  EnvFrom,
+  KeyRef,
+  KeyToPath,
+  LabelSelector,
+  NodeAffinity,
+  NodeSelectorTerm,
+  PodAffinity,
+  PodAffinityTerm,
+  PodSecurityContext,
+  Probe,
+  SeccompProfile,
+  SelectorRequirement,
+} from './core/pod-spec';
 export { ensureRandomProvider } from './core/providers';
 export { literal, literalString } from './core/literal';
 export type { IArtifactStore, ArtifactBinding, ArtifactBindingRequest, ArtifactAccess } from './core/artifact-store';

@@ -4,11 +4,21 @@ import { ValidationError, type ValidationProblem } from './errors';
 import { keepLiteral } from './literal';
 
 /**
+ * A zod 4 schema as {@link parseProps} takes it, typed by the Standard Schema
+ * interface every zod 4 schema implements (`~standard`), so the package's own
+ * typings do not load zod's (which need `esModuleInterop` to type-check).
+ */
+export interface PropsSchema<Output> {
+  readonly '~standard': { readonly version: 1; readonly vendor: string; readonly types?: { readonly output: Output } | undefined };
+}
+
+/**
  * Parses a construct's props with its zod schema and throws a
  * {@link ValidationError} naming the construct, each prop path, the value
  * given and what is allowed. Returns the parsed value with defaults applied.
  */
-export function parseProps<S extends z.ZodType>(schema: S, props: unknown, scope: Construct): z.output<S> {
+export function parseProps<Output>(propsSchema: PropsSchema<Output>, props: unknown, scope: Construct): Output {
+  const schema = propsSchema as unknown as z.ZodType<Output>; // only zod schemas reach here (see PropsSchema)
   keepLiteral(scope); // every string the construct then synthesizes stays literal (lib/core/literal.ts)
   const result = schema.safeParse(props ?? {}, { reportInput: true });
   if (result.success) return result.data;

@@ -10,6 +10,7 @@ import type { TerraformResource } from './cdktf';
  */
 export type RemovalPolicy = 'retain' | 'destroy';
 
+/** @internal */
 export const removalPolicySchema = z.enum(['retain', 'destroy']);
 
 /** Applies a removal policy to stateful resources. */

@@ -8,7 +8,7 @@ import { Token } from './cdktf';
 
 const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** A Kubernetes object name that must be an RFC 1123 label (namespaces, services, most names). */
+/** A Kubernetes object name that must be an RFC 1123 label (namespaces, services, most names). @internal */
 export const k8sName = z
   .string()
   .refine((v) => v.length <= 63 && RFC1123_LABEL.test(v), {
@@ -16,7 +16,7 @@ export const k8sName = z
       'must be an RFC 1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters (e.g. "mlops-prod")',
   });
 
-/** A name that is used as a prefix of generated names, so it leaves room for suffixes. */
+/** A name that is used as a prefix of generated names, so it leaves room for suffixes. @internal */
 export const k8sNamePrefix = z
   .string()
   .refine((v) => v.length <= 40 && RFC1123_LABEL.test(v), {
@@ -39,7 +39,7 @@ export function parseQuantity(v: string): number {
   return Number(m[1]) * factor;
 }
 
-/** CPU quantity: cores (`1`, `0.5`), millicores (`500m`), or any other quantity form (`2e0`). */
+/** CPU quantity: cores (`1`, `0.5`), millicores (`500m`), or any other quantity form (`2e0`). @internal */
 export const cpuQuantity = z.string().refine((v) => {
   const cores = parseQuantity(v);
   // Kubernetes keeps CPU to whole millicores (it rounds "1.5m" up); "500M" is 500 million cores, not memory.
@@ -48,7 +48,7 @@ export const cpuQuantity = z.string().refine((v) => {
   message: 'must be a Kubernetes CPU quantity of whole millicores, at least 1m: cores ("1", "0.5", "2e0") or millicores ("250m")',
 });
 
-/** Memory or storage quantity (`512Mi`, `2Gi`, `1.5Gi`, `2e9`). `1GB` is not a Kubernetes quantity. */
+/** Memory or storage quantity (`512Mi`, `2Gi`, `1.5Gi`, `2e9`). `1GB` is not a Kubernetes quantity. @internal */
 export const memoryQuantity = z.string().refine((v) => parseQuantity(v) >= 1, {
   message:
     'must be a Kubernetes quantity of at least 1 byte such as "512Mi", "2Gi", "1.5Gi" or "2e9" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T; "1GB" and "1gi" are not quantities)',
@@ -64,8 +64,9 @@ export function parseMemory(v: string): number {
   return parseQuantity(v);
 }
 
-/** A positive whole number, e.g. replicas. */
+/** A positive whole number, e.g. replicas. @internal */
 export const positiveInt = z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' });
+/** @internal */
 export const nonNegativeInt = z.number().int({ message: 'must be a whole number' }).min(0, { message: 'must be 0 or more' });
 
 // ---- cron ------------------------------------------------------------------
@@ -125,7 +126,7 @@ function cronFieldProblem(field: string, spec: (typeof CRON_FIELDS)[number]): st
   return undefined;
 }
 
-/** A standard 5-field cron expression or macro, as Kubernetes CronJobs accept. */
+/** A standard 5-field cron expression or macro, as Kubernetes CronJobs accept. @internal */
 export const cronSchedule = z.string().superRefine((v, ctx) => {
   const problem = cronProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron schedule: ${problem}` });
@@ -198,7 +199,7 @@ export function imageProblem(ref: string): string | undefined {
   return undefined;
 }
 
-/** A container image pinned by tag (not `latest`) or digest. */
+/** A container image pinned by tag (not `latest`) or digest. @internal */
 export const imageRef = z.string().superRefine((v, ctx) => {
   const problem = imageProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -217,7 +218,7 @@ export function parseDuration(v: string): number {
   return total;
 }
 
-/** A duration such as `30s`, `5m`, `1h30m`, `2d` (units ms, s, m, h, d, w, y). */
+/** A duration such as `30s`, `5m`, `1h30m`, `2d` (units ms, s, m, h, d, w, y). @internal */
 export const duration = z.string().refine((v) => parseDuration(v) > 0, {
   message: 'must be a duration greater than 0 such as "30s", "5m", "1h30m" or "2d" (units ms, s, m, h, d, w, y)',
 });
@@ -233,20 +234,21 @@ export function formatDuration(seconds: number): string {
 /**
  * A time-zone database name for a CronJob's `timeZone` (`UTC`, `Europe/Berlin`,
  * `America/Argentina/Buenos_Aires`, `EST`); Kubernetes rejects names it cannot load.
+ * @internal
  */
 export const ianaTimeZone = z.string().refine((v) => knownTimeZone(v), {
   message: 'must be a time zone of the IANA database that exists, such as "UTC", "Europe/Berlin" or "America/Argentina/Buenos_Aires"',
 });
 
-/** Environment variable names as Kubernetes accepts them. */
+/** Environment variable names as Kubernetes accepts them. @internal */
 export const envVarName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, {
   message: 'must be an environment variable name: letters, digits, "_", "-" and ".", not starting with a digit',
 });
 
-/** A reference to a key of an existing Kubernetes Secret. */
+/** A reference to a key of an existing Kubernetes Secret. @internal */
 export const secretKeyRef = z.strictObject({ name: k8sName, key: z.string().min(1) });
 
-/** A Kubernetes name, or a token that resolves to one at apply time (e.g. `MlopsNamespace.name`). */
+/** A Kubernetes name, or a token that resolves to one at apply time (e.g. `MlopsNamespace.name`). @internal */
 export const k8sNameOrToken = z.union([z.string().refine((v) => Token.isUnresolved(v)), k8sName], {
   message: 'must be an RFC 1123 label such as "mlops" (or a token resolving to one)',
 });
@@ -273,20 +275,20 @@ const labelKey = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** A label value: empty, or at most 63 letters, digits, "-", "_", "." starting and ending alphanumeric. */
+/** A label value: empty, or at most 63 letters, digits, "-", "_", "." starting and ending alphanumeric. @internal */
 export const labelValue = z.string().refine((v) => v === '' || (v.length <= 63 && QUALIFIED_NAME.test(v)), {
   message: 'must be a Kubernetes label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
 });
 
-/** Labels (also node selectors): keys and values as Kubernetes accepts them. */
+/** Labels (also node selectors): keys and values as Kubernetes accepts them. @internal */
 export const labelsSchema = z.record(labelKey, labelValue);
 
-/** Annotations: keys as for labels; values are free text (at most 256 KiB in total, as the API server enforces). */
+/** Annotations: keys as for labels; values are free text (at most 256 KiB in total, as the API server enforces). @internal */
 export const annotationsSchema = z.record(labelKey, z.string()).refine((a) => Object.entries(a).reduce((n, [k, v]) => n + k.length + v.length, 0) <= 262144, {
   message: 'annotations must be at most 256 KiB in total',
 });
 
-/** A toleration, with the provider's field names; unknown fields (a typo like `operater`) are rejected. */
+/** A toleration, with the provider's field names; unknown fields (a typo like `operater`) are rejected. @internal */
 export const tolerationSchema = z
   .strictObject({
     key: labelKey.optional(),
@@ -314,12 +316,13 @@ export function cidrProblem(v: string): string | undefined {
   if (v6) return Number(bits) <= 128 ? undefined : 'has a prefix length above 128';
   return 'must be a CIDR such as "10.0.0.0/16" or "fd00::/8"';
 }
+/** @internal */
 export const cidr = z.string().superRefine((v, ctx) => {
   const problem = cidrProblem(v);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** An http(s) URL with a host and, if given, a port from 1 to 65535. Never throws on bad input. */
+/** An http(s) URL with a host and, if given, a port from 1 to 65535. Never throws on bad input. @internal */
 export const httpUrl = z.string().superRefine((v, ctx) => {
   const port = /^https?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::(\d*))?(?:[/?#]|$)/i.exec(v);
   let ok = false;
@@ -334,39 +337,39 @@ export const httpUrl = z.string().superRefine((v, ctx) => {
   } else if (!ok) ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL such as "https://hooks.example.com/alerts"' });
 });
 
-/** A DNS hostname (lowercase, with at least one dot). */
+/** A DNS hostname (lowercase, with at least one dot). @internal */
 export const hostname = z.string().regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
   message: 'must be a fully qualified lowercase DNS name such as "churn.example.com"',
 });
-/** A hostname as the Gateway API accepts it: a DNS name, optionally with a leading `*.` wildcard. */
+/** A hostname as the Gateway API accepts it: a DNS name, optionally with a leading `*.` wildcard. @internal */
 export const gatewayHostname = z.string().regex(/^(\*\.)?(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
   message: 'must be a lowercase DNS name such as "churn.example.com", optionally with a leading "*." wildcard',
 });
 
-/** An AWS region code such as `eu-west-1`, `us-gov-west-1`, `cn-north-1`. */
+/** An AWS region code such as `eu-west-1`, `us-gov-west-1`, `cn-north-1`. @internal */
 export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
   message: 'must be an AWS region code such as "eu-west-1" or "us-east-2"',
 });
 
-/** An OIDC issuer URL: https, a host, no query or fragment (e.g. the EKS cluster's issuer). */
+/** An OIDC issuer URL: https, a host, no query or fragment (e.g. the EKS cluster's issuer). @internal */
 export const oidcIssuer = z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/, {
   message: 'must be an https OIDC issuer URL without query or fragment, e.g. "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"',
 });
 
-/** A KMS alias name without `alias/`: letters, digits, `/_-`, not starting with `aws/` (reserved by AWS). */
+/** A KMS alias name without `alias/`: letters, digits, `/_-`, not starting with `aws/` (reserved by AWS). @internal */
 export const kmsAliasName = z.string().refine((v) => /^[a-zA-Z0-9/_-]{1,250}$/.test(v) && !v.startsWith('aws/') && !v.startsWith('alias/'), {
   message: 'must be 1-250 letters, digits, "/", "_" and "-", without the "alias/" prefix and not starting with "aws/" (reserved by AWS)',
 });
 
-/** An IngressClass name (a DNS subdomain, e.g. "nginx"). */
+/** An IngressClass name (a DNS subdomain, e.g. "nginx"). @internal */
 export const ingressClassName = z.string().regex(DNS_SUBDOMAIN, { message: 'must be an IngressClass name: a lowercase DNS subdomain such as "nginx" or "alb"' });
 
-/** A Helm chart version: an exact semantic version such as "5.3.0" (pinned, no ranges). */
+/** A Helm chart version: an exact semantic version such as "5.3.0" (pinned, no ranges). @internal */
 export const chartVersion = z.string().regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, {
   message: 'must be an exact chart version such as "5.3.0" (a range would make plans change under you)',
 });
 
-/** An RDS endpoint address: `<name>.<id>.<region>.rds.amazonaws.com` (a hostname), optionally `:port`. */
+/** An RDS endpoint address: `<name>.<id>.<region>.rds.amazonaws.com` (a hostname), optionally `:port`. @internal */
 export const rdsEndpoint = z.string().regex(/^(?=.{1,253}(:\d+)?$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/, {
   message: 'must be a database hostname such as "mlflow.abc123.eu-west-1.rds.amazonaws.com", optionally with ":5432"',
 });
@@ -392,13 +395,14 @@ export function knownTimeZone(tz: string): boolean {
 /** A store path or prefix that never climbs out of its root: no `..` segment. */
 export const noDotDot = (v: string) => !v.split('/').includes('..');
 
-/** The name of most Kubernetes objects (a ClusterIssuer, a StorageClass): a lowercase DNS subdomain. */
+/** The name of most Kubernetes objects (a ClusterIssuer, a StorageClass): a lowercase DNS subdomain. @internal */
 export const dnsSubdomainName = z.string().regex(DNS_SUBDOMAIN, { message: 'must be a Kubernetes object name: a lowercase DNS subdomain such as "letsencrypt-prod"' });
 
 /**
  * An object implementing an interface, checked by its members so that a wrong
  * value (a string, an incomplete object from JavaScript) is a ValidationError
  * here rather than a TypeError later. `methods` must be functions, `fields` present.
+ * @internal
  */
 export function implementing<T>(what: string, methods: readonly string[], fields: readonly string[] = []) {
   const members = [...fields, ...methods.map((m) => `${m}()`)].join(', ');
@@ -411,13 +415,13 @@ export function implementing<T>(what: string, methods: readonly string[], fields
   );
 }
 
-/** The interfaces constructs receive, checked by {@link implementing}. */
+/** The interfaces constructs receive, checked by {@link implementing}. @internal */
 export const contracts = {
   cloudIdentity: () => implementing<import('./identity').ICloudIdentity>('ICloudIdentity', ['associate', 'attachPolicy'], ['credentialEgress']),
   monitoringSink: () => implementing<import('./observability').IMonitoringSink>('IMonitoringSink', ['watch'], ['prometheusNamespace']),
 };
 
-/** A `NetworkPeer`: pods by labels, a namespace, or an IP range (with exceptions). */
+/** A `NetworkPeer`: pods by labels, a namespace, or an IP range (with exceptions). @internal */
 export const networkPeerSchema = z
   .strictObject({ podLabels: labelsSchema.optional(), namespace: k8sName.optional(), cidr: cidr.optional(), except: z.array(cidr).optional() })
   .refine((p) => p.podLabels !== undefined || p.namespace !== undefined || p.cidr !== undefined, { message: 'must name podLabels, a namespace or a cidr' })

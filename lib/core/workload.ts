@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import type {
-  DeploymentV1SpecTemplateSpec,
-  DeploymentV1SpecTemplateSpecContainer,
-  DeploymentV1SpecTemplateSpecContainerEnv,
-  DeploymentV1SpecTemplateSpecContainerStartupProbe,
-  DeploymentV1SpecTemplateSpecVolume,
-  DeploymentV1SpecTemplateSpecContainerVolumeMount,
-  DeploymentV1SpecTemplateSpecToleration,
-  DeploymentV1SpecTemplateSpecAffinity,
-  DeploymentV1SpecTemplateSpecTopologySpreadConstraint,
-} from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import type { Affinity, Container, EnvVar, PodSpec, Probe, Toleration, TopologySpread, Volume, VolumeMount } from './pod-spec';
 import { cpuQuantity, memoryQuantity, parseMemory } from './validators';
 
 /**
@@ -20,18 +10,10 @@ import { cpuQuantity, memoryQuantity, parseMemory } from './validators';
  * requests and a memory limit always set, pinned images (checked by the
  * constructs' schemas).
  *
- * The pod spec is typed as the Deployment's; the provider generates the same
- * shape for StatefulSets, Jobs and CronJobs (checked by test/core/workload.test.ts).
+ * The pod spec types are the library's own (lib/core/pod-spec.ts), assignable to the pod
+ * template of every workload kind of the provider (checked by test/core/workload.test.ts).
  */
-export type PodSpec = DeploymentV1SpecTemplateSpec;
-export type EnvVar = DeploymentV1SpecTemplateSpecContainerEnv;
-export type Volume = DeploymentV1SpecTemplateSpecVolume;
-export type VolumeMount = DeploymentV1SpecTemplateSpecContainerVolumeMount;
-export type Toleration = DeploymentV1SpecTemplateSpecToleration;
-export type Affinity = DeploymentV1SpecTemplateSpecAffinity;
-export type TopologySpread = DeploymentV1SpecTemplateSpecTopologySpreadConstraint;
-type Container = DeploymentV1SpecTemplateSpecContainer;
-type Probe = DeploymentV1SpecTemplateSpecContainerStartupProbe;
+export type { PodSpec, EnvVar, Volume, VolumeMount, Toleration, Affinity, TopologySpread } from './pod-spec';
 
 /** Opt-outs from the secure defaults. Each one weakens isolation; use only where a program needs it. */
 export interface SecurityOptions {
@@ -72,6 +54,7 @@ export interface SecurityOptions {
   readonly seccompProfile?: 'RuntimeDefault' | 'Unconfined';
 }
 
+/** @internal */
 export const securityOptionsSchema = z.strictObject({
   readOnlyRootFilesystem: z.boolean().optional(),
   runAsNonRoot: z.boolean().optional(),
@@ -105,6 +88,7 @@ export interface ResourceOptions {
   readonly gpus?: number;
 }
 
+/** @internal */
 export const resourcesSchema = z
   .strictObject({
     cpu: cpuQuantity,

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import type { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import type { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import type { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import type { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
@@ -21,6 +20,7 @@ import { apiServerEgress, retrainPermissions, type ApiServerEgressOptions, type 
 import { podSecurityProblems } from '../core/workload';
 import { claimKubernetesName } from '../core/names';
 import { fail } from '../core/errors';
+import type { WorkloadResource } from '../core/workload-resource';
 
 export type { ApiServerEgressOptions, DriftRetrainOptions, RetrainTarget } from './retrain-trigger';
 
@@ -218,7 +218,7 @@ export class DriftMonitor extends Construct {
   public readonly sustainedForSeconds: number;
   /** The config the program reads (`config.json`). */
   public readonly config: Record<string, unknown>;
-  public readonly cronJob: CronJobV1;
+  public readonly cronJob: WorkloadResource;
   public readonly identity: WorkloadIdentity;
   /** ConfigMap with `config.json`. */
   public readonly configMap: ConfigMapV1;

@@ -51,6 +51,7 @@ export interface CanaryJudgeOptions {
   readonly resources?: ResourceOptions;
 }
 
+/** @internal */
 export const canaryJudgeSchema = z.strictObject({
   schedule: cronSchedule.default('*/10 * * * *'),
   window: duration.refine((v) => /^[1-9][0-9]*[smhd]$/.test(v), { message: 'must be one Prometheus duration unit such as "30m" or "1h"' }).default('1h'),
@@ -62,4 +63,18 @@ export const canaryJudgeSchema = z.strictObject({
   resources: resourcesSchema.default({ cpu: '50m', memory: '128Mi' }),
 });
 
-export type ParsedCanaryJudge = z.output<typeof canaryJudgeSchema>;
+/** {@link CanaryJudgeOptions} with every default applied: what the judge is built from. */
+export interface ParsedCanaryJudge {
+  readonly schedule: string;
+  readonly window: string;
+  readonly minRequests: number;
+  readonly errorRatioTolerance: number;
+  readonly latencyTolerance: number;
+  readonly prometheusUrl?: string;
+  readonly image?: string;
+  readonly resources: ResourceOptions;
+}
+
+// The schema's output is a ParsedCanaryJudge (checked here, so the interface cannot drift from the schema).
+const parsedIsJudge: (p: z.output<typeof canaryJudgeSchema>) => ParsedCanaryJudge = (p) => p;
+void parsedIsJudge;

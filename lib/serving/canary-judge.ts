@@ -12,6 +12,7 @@ import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { IMlopsPlatform } from '../core/platform-context';
 import type { ParsedCanaryJudge } from './canary-judge-props';
+import type { WorkloadResource } from '../core/workload-resource';
 
 export type { CanaryJudgeOptions } from './canary-judge-props';
 
@@ -50,7 +51,7 @@ export interface CanaryJudgeProps {
 export class CanaryJudge extends Construct {
   public readonly cronJobName: string;
   public readonly periodSeconds: number;
-  public readonly cronJob: CronJobV1;
+  public readonly cronJob: WorkloadResource;
   public readonly identity: WorkloadIdentity;
   public readonly role: RoleV1;
 

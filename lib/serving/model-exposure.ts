@@ -15,7 +15,7 @@ export const CANARY_EFFECTIVE_WEIGHT_ANNOTATION = 'mlops.cdktf.io/canary-effecti
 
 const SERVICE_PORT = 80;
 
-/** How the model is reached. */
+/** How the model is reached. @internal */
 export interface ModelExposureOptions {
   readonly name: string;
   readonly namespace: string;
@@ -40,6 +40,7 @@ export interface ModelExposure {
  * Services, and the HTTPRoute or Ingress in front of them. Without a gateway
  * one Service selects both variants (the replica ratio splits requests); with
  * one, each variant has its Service and the route splits by weight.
+ * @internal
  */
 export function exposeModel(scope: Construct, o: ModelExposureOptions): ModelExposure {
   const { name, namespace: ns, labels, canary, gateway } = o;
@@ -107,7 +108,7 @@ function tlsIngress(
   });
 }
 
-/** Who may talk to the model's pods, and where the pods may go. */
+/** Who may talk to the model's pods, and where the pods may go. @internal */
 export interface ModelTrafficOptions extends Pick<ModelExposureOptions, 'podSelector' | 'gateway' | 'ingress'> {
   readonly platform: IMlopsPlatform;
   readonly server: ModelServer;
@@ -121,6 +122,7 @@ export interface ModelTrafficOptions extends Pick<ModelExposureOptions, 'podSele
  * ingress/gateway proxies may call the pods; the pods reach the tracking
  * server (by its client label, set on the pods), the store (inference logs)
  * and cloud credentials.
+ * @internal
  */
 export function allowModelTraffic(scope: Construct, o: ModelTrafficOptions): NetworkPolicyV1[] {
   const { platform, server, podSelector, gateway } = o;

@@ -122,6 +122,7 @@ const port = z.number().int().min(1024, { message: 'must be 1024 or more (pods r
 const host = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { message: 'must be a fully qualified lowercase DNS name such as "churn.example.com"' });
 const urlPath = z.string().regex(/^\//, { message: 'must start with "/"' });
 
+/** @internal */
 export const modelDeploymentSchema = z.strictObject({
   platform: z.custom<IMlopsPlatform>((v) => typeof v === 'object' && v !== null && 'trackingUri' in v && 'namespace' in v, { message: 'must be an IMlopsPlatform (e.g. an MlopsPlatform)' }),
   name: k8sNamePrefix.optional(),
@@ -194,7 +195,9 @@ export const modelDeploymentSchema = z.strictObject({
   requestRateMetrics: z.custom<RequestRateMetrics>((v) => v instanceof RequestRateMetrics, { message: 'must be a RequestRateMetrics' }).optional(),
 });
 
+/** @internal */
 export type ParsedModelProps = z.output<typeof modelDeploymentSchema>;
+/** @internal */
 type ParsedAutoscaling = Exclude<ParsedModelProps['autoscaling'], false>;
 
 /** The request metrics the pods expose, with every default applied. */
@@ -206,7 +209,7 @@ export interface ModelMetrics {
   readonly statusLabel: string;
 }
 
-/** What the props say about the server, once checked against each other and defaulted. */
+/** What the props say about the server, once checked against each other and defaulted. @internal */
 export interface ModelServer {
   /** A registry model served by MLflow's scoring server (else a custom image). */
   readonly registry: boolean;
@@ -221,7 +224,7 @@ export interface ModelServer {
   readonly autoscaling?: ParsedAutoscaling;
 }
 
-/** Checks what the schema cannot (combinations of props) and resolves the server's defaults. */
+/** Checks what the schema cannot (combinations of props) and resolves the server's defaults. @internal */
 export function resolveModelServer(p: ParsedModelProps, at: string): ModelServer {
   const registry = p.model !== undefined;
   if (registry === (p.image !== undefined)) fail(at, 'model', p.image ? 'got both model and image; give one: model for a registry model, image for a custom server' : 'got neither model nor image; give model (e.g. "models:/churn@champion") or image');
@@ -270,6 +273,7 @@ function checkCanary(p: ParsedModelProps, at: string, registry: boolean): void {
 /**
  * The registered model and the two aliases a canary judge moves: the stable variant must serve
  * `models:/<name>@<champion>` and the canary `models:/<name>@<challenger>` of the same model.
+ * @internal
  */
 export function judgedAliases(p: ParsedModelProps, at: string): { registeredModel: string; champion: string; challenger: string } {
   const stable = p.model ? REGISTRY_URI.exec(p.model) : null;

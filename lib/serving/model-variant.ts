@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { implementing, k8sName, labelsSchema, annotationsSchema, nonNegativeInt } from '../core/validators';
 import { Token } from '../core/cdktf';
+import type { WorkloadResource } from '../core/workload-resource';
 
 /** The two versions a model may run at once. */
 export type VariantName = 'stable' | 'canary';
@@ -84,7 +85,7 @@ const schema = z.strictObject({
 });
 
 export class ModelVariant extends Construct {
-  public readonly deployment: DeploymentV1;
+  public readonly deployment: WorkloadResource;
   public readonly autoscaler?: HorizontalPodAutoscalerV2;
 
   constructor(scope: Construct, id: string, props: ModelVariantProps) {

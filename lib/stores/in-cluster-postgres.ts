@@ -15,6 +15,7 @@ import type { EgressTarget } from '../core/network';
 import type { ITerraformDependable } from '../core/cdktf';
 import type { MlopsNamespace } from '../cluster/mlops-namespace';
 import type { IRegistryDatabase, SecretKeySelector } from './registry-database';
+import type { WorkloadResource } from '../core/workload-resource';
 
 /** Properties of an {@link InClusterPostgres}. */
 export interface InClusterPostgresProps {
@@ -97,7 +98,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
   public readonly host: string;
   public readonly port = PORT;
   /** The StatefulSet (its volume claim template is named `data`). */
-  public readonly statefulSet: StatefulSetV1;
+  public readonly statefulSet: WorkloadResource;
   public readonly service: ServiceV1;
   /** Secret with `username`, `password` and `uri`. */
   public readonly secret: SecretV1;

@@ -22,6 +22,7 @@ import type { IArtifactStore } from '../stores/artifact-store';
 import type { IRegistryDatabase } from '../stores/registry-database';
 import { podSecurityProblems } from '../core/workload';
 import { claimKubernetesName } from '../core/names';
+import type { WorkloadResource } from '../core/workload-resource';
 
 /** Built-in authentication of the tracking server (MLflow `basic-auth` app). */
 export interface TrackingAuthOptions {
@@ -199,7 +200,7 @@ export class TrackingServer extends Construct {
   public readonly clientSecretName?: string;
   /** Labels of the server pods. */
   public readonly podLabels: Record<string, string>;
-  public readonly deployment: DeploymentV1;
+  public readonly deployment: WorkloadResource;
   public readonly service: ServiceV1;
   public readonly identity: WorkloadIdentity;
   public readonly ingress?: IngressV1;

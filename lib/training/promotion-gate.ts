@@ -97,6 +97,7 @@ const metricKey = z.string().regex(/^[\w./ -]+$/, { message: 'must be an MLflow 
 const direction = z.enum(['higher_is_better', 'lower_is_better']);
 const finite = z.number({ message: 'must be a finite number' }).refine(Number.isFinite, { message: 'must be a finite number' });
 
+/** @internal */
 export const promotionGateSchema = z.strictObject({
   metric: metricKey.optional(),
   direction: direction.optional(),
@@ -112,6 +113,7 @@ export const promotionGateSchema = z.strictObject({
   dryRun: z.boolean().default(false),
 });
 
+/** @internal */
 export type ParsedPromotionGate = z.output<typeof promotionGateSchema>;
 
 /** Where the gate script is mounted and the file the training step writes its run id to. */
@@ -120,7 +122,7 @@ export const GATE_SCRIPT = 'promotion_gate.py';
 export const RUN_DIR = '/mlops/run';
 export const RUN_ID_FILE = `${RUN_DIR}/run_id`;
 
-/** Checks across the gate's props: a complete shorthand or none, at least one condition, driftModel with blockOnDrift. */
+/** Checks across the gate's props: a complete shorthand or none, at least one condition, driftModel with blockOnDrift. @internal */
 export function checkPromotionGate(gate: ParsedPromotionGate, path: string): void {
   const shorthand = [gate.metric, gate.direction, gate.threshold];
   if (shorthand.some((v) => v !== undefined) && shorthand.some((v) => v === undefined)) {
@@ -144,7 +146,7 @@ export interface GateDriftSource {
   readonly model: string;
 }
 
-/** The gate's env contract (see the script's docstring). */
+/** The gate's env contract (see the script's docstring). @internal */
 export function promotionGateEnv(gate: ParsedPromotionGate, modelName: string, drift?: GateDriftSource): EnvVar[] {
   return [
     { name: 'GATE_MODEL_NAME', value: modelName },
@@ -170,7 +172,7 @@ export function promotionGateEnv(gate: ParsedPromotionGate, modelName: string, d
   ];
 }
 
-/** The gate's command line. */
+/** The gate's command line. @internal */
 export function promotionGateCommand(gate: ParsedPromotionGate): string[] {
   return ['python3', `${GATE_SCRIPT_DIR}/${GATE_SCRIPT}`, ...(gate.dryRun ? ['--dry-run'] : [])];
 }

@@ -1,6 +1,4 @@
 import { Construct } from 'constructs';
-import type { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
-import type { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { parseProps } from '../core/props';
@@ -21,6 +19,7 @@ import { trainingRun } from './training-run';
 import { trainingPodSpec } from './training-steps';
 import { podSecurityProblems } from '../core/workload';
 import { claimKubernetesName } from '../core/names';
+import type { WorkloadResource } from '../core/workload-resource';
 
 export type { GateCondition, PromotionGateOptions } from './promotion-gate';
 
@@ -234,9 +233,9 @@ export class TrainingJob extends Construct {
   public readonly podSpec: PodSpec;
   public readonly identity: WorkloadIdentity;
   /** The one-off Job (no `schedule`). */
-  public readonly job?: JobV1;
+  public readonly job?: WorkloadResource;
   /** The CronJob (`schedule`). */
-  public readonly cronJob?: CronJobV1;
+  public readonly cronJob?: WorkloadResource;
   /** Headless Service through which the pods of a distributed run find each other. */
   public readonly service?: ServiceV1;
   /** ConfigMap with the promotion gate script. */

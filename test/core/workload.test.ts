@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DeploymentV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import type { JobV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/job-v1';
 import type { CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import type { StatefulSetV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
@@ -64,11 +65,13 @@ describe('buildPodSpec', () => {
   });
 
   it('produces a pod spec every workload kind accepts (type-level check)', () => {
+    // PodSpec is the library's own type (lib/core/pod-spec.ts), so each provider kind is checked, the Deployment too.
     const pod: PodSpec = base();
+    const deployment: DeploymentV1SpecTemplateSpec = pod;
     const job: JobV1SpecTemplateSpec = pod;
     const cron: CronJobV1SpecJobTemplateSpecTemplateSpec = pod;
     const sts: StatefulSetV1SpecTemplateSpec = pod;
-    expect([job, cron, sts].every((p) => p === pod)).toBe(true);
+    expect([deployment, job, cron, sts].every((p) => p === pod)).toBe(true);
   });
 });
 

@@ -100,4 +100,28 @@ describe('the packed tarball', () => {
     expect(out).toEqual({ uri: 'http://mlflow.team-a.svc.cluster.local:5000', rejected: 'namespace', deployments: 1 });
     expect(existsSync(join(consumer, 'out', 'stacks', 'consumer', 'cdk.tf.json'))).toBe(true);
   });
+
+  // The published typings type-check as they are (skipLibCheck false) under the settings of the project
+  // `cdktf init --template typescript` creates (the template cdktf-cli 0.21.0 ships) and under module node16:
+  // zod's typings (they need esModuleInterop) and the provider's struct typings stay out of them.
+  const template = JSON.parse(readFileSync(join(root, 'node_modules', 'cdktf-cli', 'bundle', 'templates', 'typescript', 'tsconfig.json'), 'utf8'));
+  it.each([
+    ['the cdktf project template', template.compilerOptions],
+    ['module node16', { ...template.compilerOptions, module: 'node16', moduleResolution: 'node16' }],
+  ])('its typings type-check with skipLibCheck false under %s', (label, options) => {
+    const consumer = join(dir, 'consumer');
+    const config = `tsconfig.${String(label).replace(/\W+/g, '-')}.json`;
+    writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions: { ...options, skipLibCheck: false, incremental: false, noEmit: true }, include: ['app/*.ts'] }));
+    let output: string;
+    try {
+      output = run(join(consumer, 'node_modules', '.bin', 'tsc'), ['-p', config, '--listFiles'], consumer);
+    } catch (e) {
+      output = String((e as { stdout?: string }).stdout ?? e);
+    }
+    const lines = output.split('\n');
+    expect(lines.filter((l) => /error TS\d+/.test(l))).toEqual([]);
+    const files = lines.filter((l) => /\.d\.c?ts$/.test(l));
+    expect(files.some((f) => f.endsWith('/node_modules/cdktf-mlops/dist/index.d.ts'))).toBe(true);
+    expect(files.filter((f) => /\/node_modules\/zod\/|\/index-structs\//.test(f))).toEqual([]);
+  });
 });
