@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
+import { Fn } from '../core/cdktf';
 import type { PodSpec } from '../core/workload';
 import type { ParsedTrainingProps } from './training-props';
 import { STEP } from './training-steps';
@@ -76,11 +77,13 @@ function runSpec(o: TrainingRunOptions) {
 /**
  * Every non-zero exit code, 1 to 255: "NotIn [0]" says the same, but the
  * kubernetes provider rejects a 0 anywhere in `values` (its validation is
- * `IntNotInSlice([0])`, whatever the operator), so the list is spelled out.
- * Kubernetes allows up to 255 values, exactly enough.
+ * `IntNotInSlice([0])`, whatever the operator), so the list is spelled out,
+ * as Terraform's `range(1, 256)`: the same 255 values (Kubernetes allows up to
+ * 255, exactly enough), in 20 bytes of cdk.tf.json instead of 255 lines per
+ * rule and training job.
  */
-const NON_ZERO_EXIT_CODES = Array.from({ length: 255 }, (_, i) => i + 1);
+const nonZeroExitCodes = (): number[] => Fn.range(1, 256);
 
 function failJobOnError(containerName: string) {
-  return { action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: NON_ZERO_EXIT_CODES } };
+  return { action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: nonZeroExitCodes() } };
 }

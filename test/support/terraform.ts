@@ -130,8 +130,12 @@ export function withKnownValues(json: SynthesizedJson): SynthesizedJson {
 /**
  * `text` with each Terraform reference `${...}` replaced by the value it has once applied: a
  * `<type>.<id>.metadata[0].name` reference by the name it points at (itself resolved, a few levels
- * deep), anything else by `otherValue(expr)`. Escaped `$${` sequences stay as they are.
+ * deep), any other reference by `otherValue(expr)`; an expression without references stays for
+ * Terraform to evaluate. Escaped `$${` sequences stay as they are.
  */
+/** A resource, data source, variable, local or module reference inside an expression. */
+const REFERENCE_IN_EXPRESSION = /\b(?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]*\.[A-Za-z]|\b(?:var|local|module)\./;
+
 export function resolveReferences(json: SynthesizedJson, text: string, otherValue: (expr: string) => string = () => 'known'): string {
   const resources = (json.resource ?? {}) as Record<string, Record<string, any>>;
   const resolve = (s: string, depth: number): string =>
@@ -139,6 +143,8 @@ export function resolveReferences(json: SynthesizedJson, text: string, otherValu
       const name = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.metadata\[0\]\.name$/.exec(expr.trim());
       const target = name ? resources[name[1]!]?.[name[2]!]?.metadata?.name : undefined;
       if (typeof target === 'string') return depth < 5 ? resolve(target, depth + 1) : 'known';
+      // An expression without a reference (`range(1, 256, 1)`) is known on every plan: Terraform evaluates it.
+      if (!REFERENCE_IN_EXPRESSION.test(expr)) return _m;
       return otherValue(expr.trim());
     });
   return text.includes('${') ? resolve(text, 0) : text;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { allContainers, resourceNamed, resourcesOf, synthStack, secureDefaultViolations } from '../../lib/testing';
@@ -12,12 +12,15 @@ import { ValidationError } from '../../lib/core/errors';
 import { Monitoring } from '../../lib/monitoring/monitoring';
 import { rankZeroOnly } from '../../lib/training/distributed';
 import { requireTool, itWithTool } from '../support/tools';
+import { requireTerraform, TERRAFORM } from '../support/terraform';
 import { AwsPodIdentity } from '../../lib/aws/aws-pod-identity';
 import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store';
 
 const IMAGE = 'ghcr.io/acme/churn-train:1.4.2';
 const BASE = { name: 'churn', image: IMAGE, command: ['python', 'train.py'] };
 const NON_ZERO = Array.from({ length: 255 }, (_, i) => i + 1);
+/** The exit codes as synthesized: Terraform's range(1, 256), evaluated by the real CLI below. */
+const NON_ZERO_EXPR = '${range(1, 256, 1)}';
 type Props = Omit<TrainingJobProps, 'platform'>;
 
 function recordingSink(): IMonitoringSink & { targets: WatchTarget[] } {
@@ -271,9 +274,20 @@ describe('TrainingJob: steps in order', () => {
     expect(spec.pod_failure_policy.rule).toEqual([
       { action: 'Ignore', on_pod_condition: [{ type: 'DisruptionTarget', status: 'True' }] },
       // every non-zero exit code: the kubernetes provider rejects 0 in `values`, so not "NotIn [0]"
-      { action: 'FailJob', on_exit_codes: { container_name: 'data-validation', operator: 'In', values: NON_ZERO } },
-      { action: 'FailJob', on_exit_codes: { container_name: 'promotion-gate', operator: 'In', values: NON_ZERO } },
+      { action: 'FailJob', on_exit_codes: { container_name: 'data-validation', operator: 'In', values: NON_ZERO_EXPR } },
+      { action: 'FailJob', on_exit_codes: { container_name: 'promotion-gate', operator: 'In', values: NON_ZERO_EXPR } },
     ]);
+  });
+
+  itWithTool(requireTerraform(), 'spells the exit codes as an expression the real Terraform evaluates to 1..255', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exit-codes-'));
+    try {
+      writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ locals: { v: NON_ZERO_EXPR } }));
+      const out = execFileSync(TERRAFORM, ['console'], { cwd: dir, input: 'jsonencode(local.v)\n', encoding: 'utf8', env: { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' } });
+      expect(JSON.parse(JSON.parse(out.trim()))).toEqual(NON_ZERO);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes the gate options through (alias, dry run, own image)', () => {
@@ -344,7 +358,7 @@ describe('TrainingJob: distributed', () => {
 
   it('puts no shell `${...}` into cdk.tf.json, where Terraform would parse it as an interpolation', () => {
     const interpolations = JSON.stringify(json).match(/\$\{[^}]*\}/g) ?? [];
-    expect(interpolations.filter((i) => !/^\$\{(kubernetes|helm|random|aws|data)[._]/.test(i))).toEqual([]);
+    expect(interpolations.filter((i) => !/^\$\{(kubernetes|helm|random|aws|data)[._]/.test(i) && i !== NON_ZERO_EXPR)).toEqual([]); // the library's own references and exit codes
   });
 
   it('allows all TCP between the job pods (NCCL uses ephemeral ports) and nothing else', () => {
