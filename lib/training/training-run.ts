@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
-import { Fn } from '../core/cdktf';
+import { Fn, Token } from '../core/cdktf';
 import type { PodSpec } from '../core/workload';
 import type { ParsedTrainingProps } from './training-props';
 import { STEP } from './training-steps';
@@ -82,7 +82,7 @@ function runSpec(o: TrainingRunOptions) {
  * 255, exactly enough), in 20 bytes of cdk.tf.json instead of 255 lines per
  * rule and training job.
  */
-const nonZeroExitCodes = (): number[] => Fn.range(1, 256);
+const nonZeroExitCodes = (): number[] => Token.asNumberList(Fn.range(1, 256));
 
 function failJobOnError(containerName: string) {
   return { action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: nonZeroExitCodes() } };
