@@ -2,10 +2,12 @@
  * Consumer type-check: a 20-line app using MlopsPlatform against a bare app
  * that deep-imports one resource of each provider, both against the built
  * package (`dist/`, run `npm run build` first), with the cdktf project
- * template's compiler settings. Also counts errors in our published typings
- * with `skipLibCheck: false`, under the template's settings and `module: node16`.
+ * template's compiler settings: wall clock and the type-checker's own CPU time
+ * (the machine is shared; the wall clock counts the other processes too). Also
+ * counts errors in our published typings with `skipLibCheck: false`, under the
+ * template's settings and `module: node16`.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,25 +63,34 @@ function project(source: string): string {
   return dir;
 }
 
-function typecheck(dir: string, options: Record<string, unknown>): { ms: number; errors: number; output: string } {
+// tsc in a child node that reports its own CPU time on exit: on a shared machine the wall clock
+// measures the other processes too, the CPU time only the type-check.
+const RUN_TSC = `process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('\\nCPU_MS ' + (u.user + u.system) / 1000 + '\\n'); });
+process.argv = [process.argv[0], ${JSON.stringify(tsc)}, '-p', 'tsconfig.json']; require(${JSON.stringify(tsc)});`;
+
+function typecheck(dir: string, options: Record<string, unknown>): { ms: number; cpuMs: number; errors: number; output: string } {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...options, incremental: false, noEmit: true, types: ['node'] }, include: ['main.ts'] }));
   const start = performance.now();
-  let output = '';
-  try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
-  } catch (e) {
-    output = String((e as { stdout?: string }).stdout ?? e);
-  }
-  return { ms: performance.now() - start, errors: (output.match(/error TS\d+/g) ?? []).length, output };
+  const r = spawnSync(process.execPath, ['-e', RUN_TSC], { cwd: dir, encoding: 'utf8' });
+  const ms = performance.now() - start;
+  const output = r.stdout ?? '';
+  const cpuMs = Number(/CPU_MS ([\d.]+)/.exec(r.stderr ?? '')?.[1] ?? NaN);
+  return { ms, cpuMs, errors: (output.match(/error TS\d+/g) ?? []).length, output };
 }
 
 const app = project(APP);
 const bare = project(BARE);
 try {
-  const best = (dir: string) => Math.min(...[0, 1, 2].map(() => typecheck(dir, template).ms));
+  const best = (dir: string) => {
+    const runs = [0, 1, 2].map(() => typecheck(dir, template));
+    return { ms: Math.min(...runs.map((r) => r.ms)), cpuMs: Math.min(...runs.map((r) => r.cpuMs)) };
+  };
   typecheck(bare, template); // warm the file cache
-  const [appMs, bareMs] = [best(app), best(bare)];
-  console.log(`type-check (cdktf template settings): app using MlopsPlatform ${appMs.toFixed(0)} ms, bare app ${bareMs.toFixed(0)} ms, ratio ${(appMs / bareMs).toFixed(2)}x (target <= 1.3x)`);
+  const [a, b] = [best(app), best(bare)];
+  console.log(
+    `type-check (cdktf template settings): app using MlopsPlatform ${a.ms.toFixed(0)} ms, bare app ${b.ms.toFixed(0)} ms, ratio ${(a.ms / b.ms).toFixed(2)}x wall clock; ` +
+      `CPU ${a.cpuMs.toFixed(0)} ms vs ${b.cpuMs.toFixed(0)} ms, ratio ${(a.cpuMs / b.cpuMs).toFixed(2)}x (target <= 1.3x)`,
+  );
   for (const [label, options] of [
     ['cdktf template settings', { ...template, skipLibCheck: false }],
     ['module node16', { ...template, module: 'node16', moduleResolution: 'node16', skipLibCheck: false }],
