@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { App, TerraformStack } from '../../lib/core/cdktf';
 import * as lib from '../../lib';
 
@@ -74,6 +74,11 @@ const CASES: Record<string, Case> = {
   EbsStorageClass: { base: () => ({ clusterName: 'prod' }) },
   ModelVariant: {
     base: () => ({ namespace: 'mlops', name: 'm', labels: { a: 'b' }, selector: { a: 'b' }, podLabels: { a: 'b' }, podSpec: lib.buildPodSpec({ containers: [{ name: 'c', image: 'ghcr.io/a/b:1.0.0', resources: { cpu: '1', memory: '1Gi' } }] }), replicas: 1, waitForRollout: false }),
+  },
+  DisruptionBudgets: {
+    // Built through `DisruptionBudgets.of(namespace).add(owner, options)`: the options are its props.
+    base: () => ({ name: 'm', labels: { a: 'b' }, selector: { a: 'b' } }),
+    build: (s, id, p) => lib.DisruptionBudgets.of(namespaceOf(s)).add(new Construct(s, id), p),
   },
   RegistryDatabaseSecret: {
     base: (s) => ({ externalSecrets: new lib.ExternalSecretsOperator(s, `Eso${s.node.children.length}`, { clusterName: 'prod' }), namespace: 'mlops', secretName: 'db', secretArn: 'arn:x', host: 'db.example.com', port: 5432, databaseName: 'mlflow', instance: 'mlops' }),
