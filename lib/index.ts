@@ -117,3 +117,10 @@ export {
   type RetrainTarget,
   type ApiServerEgressOptions,
 } from './drift/drift-monitor';
+
+// The platform spec: a YAML or JSON file parsed by the constructs' own schemas (lib/spec).
+export { platformFromSpec } from './spec/from-spec';
+export { loadSpec, specStacks, validateSpec, type LoadedSpec } from './spec/spec-file';
+export { SpecError, SpecSource, formatProblem, type SpecProblem } from './spec/spec-source';
+export { platformSpecSchema, specFileSchema, platformSpecJsonSchema, type PlatformSpec, type SpecFile, type ModelSpec } from './spec/spec-schema';
+export type { EnvironmentSpec } from './spec/environments';

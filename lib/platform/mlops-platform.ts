@@ -294,3 +294,6 @@ function withStorageClass(options: MonitoringProps | undefined, storageClassName
     pushgateway: { ...options?.pushgateway, persistence: push === false ? false : { storageClassName, ...push } },
   };
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
+export { schema as mlopsPlatformSchema, constructId as platformConstructId };
