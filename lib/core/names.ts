@@ -24,3 +24,8 @@ export function claimKubernetesName(owner: IConstruct, prop: string, kind: strin
   }
   map.set(key, owner.node.path);
 }
+
+/** `churn-v2` as `ChurnV2`: a Kubernetes name in a construct id (grants per workload in a shared store). */
+export function pascalCase(v: string): string {
+  return v.split('-').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
+}
