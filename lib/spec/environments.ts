@@ -4,7 +4,8 @@ import type { PathProblem } from './spec-issues';
  * Environments: one spec, one stack per environment. An environment's block is merged into the rest
  * of the file (the base), which is a valid spec of its own:
  *
- * - a mapping merges key by key, recursively;
+ * - a mapping merges key by key, recursively, unless its `kind` differs from the base's: then it
+ *   replaces it (`backend: { kind: aws, ... }` over an in-cluster backend);
  * - a list or a value replaces the base's (lists are not merged item by item);
  * - `null` removes the key, so its default applies again;
  * - an override may only name what can exist: every key must be allowed by the schema where it
@@ -54,7 +55,7 @@ export function merge(base: Json, over: Json, at: readonly PropertyKey[], proble
     if (value === null) {
       if (!(key in base)) problems.push({ path: [...at, key], message: `null removes a value, but the base spec sets nothing at ${key}`, atKey: true });
       delete out[key];
-    } else if (isMapping(value) && isMapping(base[key])) {
+    } else if (isMapping(value) && isMapping(base[key]) && (value.kind === undefined || value.kind === (base[key] as Json).kind)) {
       out[key] = merge(base[key] as Json, value, [...at, key], problems);
     } else {
       out[key] = value;
