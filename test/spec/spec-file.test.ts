@@ -152,7 +152,7 @@ environments:
 describe('platformFromSpec', () => {
   it('builds from an object in TypeScript, with spec paths in its ValidationError', () => {
     const { json } = synthStack((stack) => platformFromSpec(stack, 'Platform', { namespace: 'team-a', models: { Churn: { serving: { model: 'models:/churn@champion' } } } }));
-    expect(Object.keys(json.resource.kubernetes_deployment_v1)).toHaveLength(2);
+    expect(Object.keys(json.resource!.kubernetes_deployment_v1)).toHaveLength(2);
     let error: ValidationError | undefined;
     try {
       synthStack((stack) => platformFromSpec(stack, 'Platform', { models: { Churn: { serving: { model: 'models:/churn@champion', minReplicas: 5, maxReplicas: 2 } } } }));
