@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,18 +26,33 @@ const addresses = (stack: SynthesizedStack) =>
   ).sort();
 const files = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
 
-describe('examples/spec/local.yaml', () => {
-  const spec = synthSpec('examples/spec/local.yaml');
-  const ts = synthExample('local');
+/** A spec and its TypeScript twin: the same stack, the same addresses, the same JSON, the same assets. */
+function expectTwins(spec: Record<string, SynthesizedStack>, ts: Record<string, SynthesizedStack>, name: string) {
+  expect(Object.keys(spec)).toEqual([name]);
+  expect(Object.keys(ts)).toEqual([name]);
+  const [a, b] = [spec[name]!, ts[name]!];
+  expect(addresses(a).length).toBeGreaterThan(50);
+  expect(addresses(a)).toEqual(addresses(b));
+  expect(a.json).toEqual(b.json);
+  expect(files(a.dir)).toEqual(files(b.dir));
+}
 
-  it('synthesizes the same stack as examples/local/main.ts: same addresses, same JSON, same assets', () => {
-    expect(Object.keys(spec)).toEqual(['mlops-local']);
-    expect(Object.keys(ts)).toEqual(['mlops-local']);
-    const [a, b] = [spec['mlops-local']!, ts['mlops-local']!];
-    expect(addresses(a).length).toBeGreaterThan(50);
-    expect(addresses(a)).toEqual(addresses(b));
-    expect(a.json).toEqual(b.json);
-    expect(files(a.dir)).toEqual(files(b.dir));
+describe('the spec twins of the TypeScript examples', () => {
+  it('examples/spec/local.yaml synthesizes what examples/local/main.ts does', () => {
+    expectTwins(synthSpec('examples/spec/local.yaml'), synthExample('local'), 'mlops-local');
+  });
+
+  it('examples/spec/aws.yaml synthesizes what examples/aws/main.ts does', () => {
+    expectTwins(synthSpec('examples/spec/aws.yaml'), synthExample('aws'), 'mlops-aws');
+  });
+
+  it('and with remote state: its state block is what MLOPS_STATE_BUCKET adds', () => {
+    const text = readFileSync(join(ROOT, 'examples/spec/aws.yaml'), 'utf8');
+    const withState = text.replace('  # state: { bucket: acme-tf-state }', '  state: { bucket: acme-tf-state }');
+    expect(withState).not.toBe(text);
+    const file = join(mkdtempSync(join(tmpdir(), 'spec-state-')), 'aws.yaml');
+    writeFileSync(file, withState);
+    expectTwins(synthSpec(file), synthExample('aws', { MLOPS_STATE_BUCKET: 'acme-tf-state' }), 'mlops-aws');
   });
 });
 
@@ -75,7 +90,7 @@ describe('examples/spec/fleet.yaml', () => {
 });
 
 describe('examples/spec/main.ts', () => {
-  it('synthesizes both specs through the app (what the fresh-clone check runs)', () => {
-    expect(Object.keys(synthExample('spec')).sort()).toEqual(['fleet-production', 'fleet-staging', 'mlops-local']);
+  it('synthesizes every spec example through the app (what the fresh-clone check runs)', () => {
+    expect(Object.keys(synthExample('spec')).sort()).toEqual(['fleet-production', 'fleet-staging', 'mlops-aws', 'mlops-local']);
   });
 });
