@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from '../core/cdktf';
@@ -28,8 +29,10 @@ export function runCli(argv: readonly string[], io: CliOutput = { out: (t) => pr
     if (command === 'validate' && args.length > 0) {
       let code = 0;
       for (const file of args) {
-        // The stacks are built in memory, so the constructs' own checks run too; nothing is written.
-        const problems = validateSpec(new App({ outdir: join(tmpdir(), 'cdktf-mlops-validate') }), file);
+        // The stacks are built, so the constructs' own checks run too, but not synthesized (App makes its empty outdir).
+        const outdir = mkdtempSync(join(tmpdir(), 'cdktf-mlops-validate-'));
+        const problems = validateSpec(new App({ outdir }), file);
+        rmSync(outdir, { recursive: true, force: true });
         if (problems.length) io.err(problems.map(formatProblem).join('\n') + '\n');
         else io.out(`${file}: valid\n`);
         if (problems.length) code = 1;

@@ -46,11 +46,11 @@ export function platformFromSpec(scope: Construct, id: string, spec: PlatformSpe
 }
 
 function build(scope: Construct, id: string, spec: Json): MlopsPlatform {
-  const { kind: _kind, ...backend } = (spec.backend ?? { kind: 'in-cluster' }) as Json;
+  const { kind, ...backend } = (spec.backend ?? { kind: 'in-cluster' }) as Json;
   const props: Json = {
     ...pick(spec, ['name', 'namespace', 'createNamespace', 'retraining', 'removalPolicy', 'storageClassName', 'tracking']),
     ...(spec.monitoring === false ? { monitoring: false } : spec.monitoring !== undefined ? { monitoringOptions: spec.monitoring } : {}),
-    ...(_kind === 'aws' ? awsBackend(scope, backend, spec) : pick(backend, ['kubeconfig', 'artifactVolume', 'postgres'])),
+    ...(kind === 'aws' ? awsBackend(scope, backend, spec) : pick(backend, ['kubeconfig', 'artifactVolume', 'postgres'])),
   };
   const platform = new MlopsPlatform(scope, id, props as MlopsPlatformProps);
   for (const [modelId, model] of Object.entries((spec.models ?? {}) as Record<string, Json>)) {

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../lib/core/cdktf';
 import { formatProblem, loadSpec, specStacks, validateSpec } from '../../lib';
 import { synthApp } from '../support/app-synth';
+
+/** An app whose stacks are built, never synthesized (App creates its empty outdir). */
+const scratchApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'spec-app-')) });
 
 /** The README's platform spec is synthesized through the app (validations on), and its commands say what they do. */
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -21,7 +25,7 @@ describe('README: Platform spec', () => {
 
   it('shows the error validate prints for minReplicas: 0', () => {
     const shown = /# exit 1 with: (.*)$/m.exec(section)![1]!;
-    const problems = validateSpec(new App({ outdir: '/tmp/never-written' }), 'platform.yaml', spec.replace('minReplicas: 2', 'minReplicas: 0'));
+    const problems = validateSpec(scratchApp(), 'platform.yaml', spec.replace('minReplicas: 2', 'minReplicas: 0'));
     expect(problems.map(formatProblem)).toEqual([shown]);
   });
 

@@ -1,9 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../lib/core/cdktf';
 import { loadSpec, specStacks, validateSpec, SpecError, formatProblem, platformFromSpec, ValidationError } from '../../lib';
 import { synthStack } from '../../lib/testing';
 
-const problemsOf = (text: string) => validateSpec(new App({ outdir: '/tmp/never-written' }), 'platform.yaml', text).map(formatProblem);
+/** An app whose stacks are built, never synthesized (App creates its empty outdir). */
+const scratchApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'spec-app-')) });
+
+const problemsOf = (text: string) => validateSpec(scratchApp(), 'platform.yaml', text).map(formatProblem);
 
 /** `line:column` of `needle` in `text`'s line `line` (1-based), so each expectation says what it points at. */
 function at(text: string, line: number, needle: string): string {
@@ -101,9 +107,9 @@ environments:
     expect(staging!.spec.tracking).toEqual({ workers: 4, ingress: { host: 'mlflow.staging.example.com' } });
     expect((staging!.spec.models as any).Churn.serving).toEqual({ model: 'models:/churn@champion', minReplicas: 1, env: { A: 'a', B: 'staging' } });
     expect((production!.spec.models as any).Churn.serving.minReplicas).toBe(3);
-    const app = new App({ outdir: '/tmp/never-written' });
+    const app = scratchApp();
     expect(specStacks(app, spec).map((s) => s.stack.node.id)).toEqual(['fleet-staging', 'prod']);
-    expect(specStacks(new App({ outdir: '/tmp/never-written' }), spec, ['staging']).map((s) => s.environment)).toEqual(['staging']);
+    expect(specStacks(scratchApp(), spec, ['staging']).map((s) => s.environment)).toEqual(['staging']);
   });
 
   it('lists replace the base list', () => {
@@ -145,7 +151,7 @@ environments:
   });
 
   it('an unknown environment asked for is an error that names the environments', () => {
-    expect(() => specStacks(new App({ outdir: '/tmp/never-written' }), loadSpec('p.yaml', FILE), ['prod'])).toThrow(/no environment "prod"; environments here: staging, production/);
+    expect(() => specStacks(scratchApp(), loadSpec('p.yaml', FILE), ['prod'])).toThrow(/no environment "prod"; environments here: staging, production/);
   });
 });
 
