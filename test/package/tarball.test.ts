@@ -143,7 +143,7 @@ describe('the installed cdktf-mlops command', () => {
     const shipped = JSON.parse(readFileSync(join(consumer(), 'node_modules', 'cdktf-mlops', 'dist', 'spec', 'platform-spec.schema.json'), 'utf8'));
     expect(JSON.parse(npx(['cdktf-mlops', 'schema']))).toEqual(shipped);
     expect(shipped).toEqual(JSON.parse(readFileSync(join(root, 'schema', 'platform-spec.schema.json'), 'utf8')));
-  });
+  }, 240_000);
 
   it('is the app of the real `cdktf synth --app "npx cdktf-mlops synth platform.yaml"` (cdktf-cli 0.21.0)', () => {
     spec();

@@ -13,6 +13,8 @@ import { readOutdir, synthExample, type SynthesizedStack } from '../support/app-
  * package; test/package/tarball.test.ts runs the installed `cdktf-mlops` under the real `cdktf synth`.
  */
 const ROOT = resolve(__dirname, '../..');
+/** Each test runs whole apps as processes: minutes on a loaded 2-core machine. */
+const SLOW = 240_000;
 
 function synthSpec(file: string, ...args: string[]): Record<string, SynthesizedStack> {
   const outdir = mkdtempSync(join(tmpdir(), 'spec-synth-'));
@@ -40,11 +42,11 @@ function expectTwins(spec: Record<string, SynthesizedStack>, ts: Record<string, 
 describe('the spec twins of the TypeScript examples', () => {
   it('examples/spec/local.yaml synthesizes what examples/local/main.ts does', () => {
     expectTwins(synthSpec('examples/spec/local.yaml'), synthExample('local'), 'mlops-local');
-  });
+  }, SLOW);
 
   it('examples/spec/aws.yaml synthesizes what examples/aws/main.ts does', () => {
     expectTwins(synthSpec('examples/spec/aws.yaml'), synthExample('aws'), 'mlops-aws');
-  });
+  }, SLOW);
 
   it('and with remote state: its state block is what MLOPS_STATE_BUCKET adds', () => {
     const text = readFileSync(join(ROOT, 'examples/spec/aws.yaml'), 'utf8');
@@ -53,7 +55,7 @@ describe('the spec twins of the TypeScript examples', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'spec-state-')), 'aws.yaml');
     writeFileSync(file, withState);
     expectTwins(synthSpec(file), synthExample('aws', { MLOPS_STATE_BUCKET: 'acme-tf-state' }), 'mlops-aws');
-  });
+  }, SLOW);
 });
 
 describe('examples/spec/fleet.yaml', () => {
@@ -63,7 +65,7 @@ describe('examples/spec/fleet.yaml', () => {
 
   it('one stack per environment', () => {
     expect(Object.keys(stacks).sort()).toEqual(['fleet-production', 'fleet-staging']);
-  });
+  }, SLOW);
 
   it('each environment with its own sizes, hosts, cluster, database profile and receivers', () => {
     expect(hpa('fleet-staging', 'fraud').spec.min_replicas).toBe(1);
@@ -82,15 +84,15 @@ describe('examples/spec/fleet.yaml', () => {
     // Staging pages nobody: its Alertmanager has no PagerDuty receiver.
     expect(text('fleet-staging')).not.toContain('pagerduty');
     expect(text('fleet-production')).toContain('pagerduty');
-  });
+  }, SLOW);
 
   it('--env picks one environment', () => {
     expect(Object.keys(synthSpec('examples/spec/fleet.yaml', '--env', 'staging'))).toEqual(['fleet-staging']);
-  });
+  }, SLOW);
 });
 
 describe('examples/spec/main.ts', () => {
   it('synthesizes every spec example through the app (what the fresh-clone check runs)', () => {
     expect(Object.keys(synthExample('spec')).sort()).toEqual(['fleet-production', 'fleet-staging', 'mlops-aws', 'mlops-local']);
-  });
+  }, SLOW);
 });
