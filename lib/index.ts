@@ -122,5 +122,6 @@ export {
 export { platformFromSpec } from './spec/from-spec';
 export { loadSpec, specStacks, validateSpec, type LoadedSpec } from './spec/spec-file';
 export { SpecError, SpecSource, formatProblem, type SpecProblem } from './spec/spec-source';
-export { platformSpecSchema, specFileSchema, platformSpecJsonSchema, type PlatformSpec, type SpecFile, type ModelSpec } from './spec/spec-schema';
+export { platformSpecJsonSchema } from './spec/spec-schema';
+export type { PlatformSpec, SpecFile, ModelSpec, InClusterBackendSpec, AwsBackendSpec, TrainingExampleSpec } from './spec/spec-types';
 export type { EnvironmentSpec } from './spec/environments';

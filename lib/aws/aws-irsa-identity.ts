@@ -113,5 +113,5 @@ export class AwsIrsaIdentity extends Construct implements ICloudIdentity {
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as awsIrsaIdentitySchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const awsIrsaIdentitySchema = schema;

@@ -101,5 +101,5 @@ export class AwsPodIdentity extends Construct implements ICloudIdentity {
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as awsPodIdentitySchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const awsPodIdentitySchema = schema;

@@ -104,5 +104,5 @@ export class EbsStorageClass extends Construct {
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as ebsStorageClassSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const ebsStorageClassSchema = schema;

@@ -110,5 +110,5 @@ export class EksClusterConnection extends Construct implements IClusterConnectio
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as eksClusterConnectionSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const eksClusterConnectionSchema = schema;

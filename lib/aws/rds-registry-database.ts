@@ -296,5 +296,5 @@ export class RdsRegistryDatabase extends BaseConstruct implements IRegistryDatab
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as rdsRegistryDatabaseSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const rdsRegistryDatabaseSchema = schema;

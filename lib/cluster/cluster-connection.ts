@@ -54,5 +54,5 @@ export class KubeconfigConnection extends Construct implements IClusterConnectio
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as kubeconfigConnectionSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const kubeconfigConnectionSchema = schema;

@@ -27,7 +27,7 @@ export function parseProps<Output>(propsSchema: PropsSchema<Output>, props: unkn
 
 /**
  * The problems of a failed parse, one per issue (one per unknown key), each with its path as segments
- * as well as text: the platform spec (lib/spec) locates them in its file.
+ * as well as text: the platform spec (lib/spec) locates them in its file. @internal
  */
 export function describeIssues(schema: z.ZodType, props: unknown, issues: readonly z.core.$ZodIssue[]): (ValidationProblem & { readonly path: readonly PropertyKey[]; readonly unknownKey: boolean })[] {
   type Described = ValidationProblem & { readonly path: readonly PropertyKey[]; readonly unknownKey: boolean };

@@ -425,5 +425,5 @@ function scrapeSecretKey(ep: ScrapeEndpoint): string {
   return `${ep.namespace}/${ep.basicAuth!.secretName}`;
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as monitoringSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const monitoringSchema = schema;

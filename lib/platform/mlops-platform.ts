@@ -295,5 +295,7 @@ function withStorageClass(options: MonitoringProps | undefined, storageClassName
   };
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as mlopsPlatformSchema, constructId as platformConstructId };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const mlopsPlatformSchema = schema;
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const platformConstructId = constructId;

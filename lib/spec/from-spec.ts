@@ -11,7 +11,8 @@ import { S3ArtifactStore, type S3ArtifactStoreProps } from '../aws/s3-artifact-s
 import { RdsRegistryDatabase } from '../aws/rds-registry-database';
 import { churnExampleTraining } from '../training/training-program';
 import { MlopsPlatform, type MlopsPlatformProps } from '../platform/mlops-platform';
-import { platformSpecSchema, type PlatformSpec } from './spec-schema';
+import { platformSpecSchema } from './spec-schema';
+import type { PlatformSpec } from './spec-types';
 import { schemaProblems } from './spec-issues';
 import { formatPath, parsePath } from './spec-source';
 

@@ -5,7 +5,8 @@ import type { MlopsPlatform } from '../platform/mlops-platform';
 import { environmentSpecs, type EnvironmentSpec } from './environments';
 import { platformFromSpec } from './from-spec';
 import { schemaProblems, type PathProblem } from './spec-issues';
-import { platformSpecSchema, specFileSchema, type PlatformSpec } from './spec-schema';
+import { platformSpecSchema, specFileSchema } from './spec-schema';
+import type { PlatformSpec } from './spec-types';
 import { formatProblem, parsePath, SpecError, SpecSource, type SpecProblem } from './spec-source';
 
 /** A spec file read and checked against the schema: the platform of each environment. */

@@ -91,12 +91,12 @@ const model = z
 
 const platformLevel = mlopsPlatformSchema.pick({ name: true, namespace: true, createNamespace: true, retraining: true, removalPolicy: true, storageClassName: true });
 
-/** The keys an environment may override (everything but the environments themselves). */
+/** @internal The keys an environment may override (everything but the environments themselves). */
 export const OVERRIDABLE = ['stack', 'name', 'namespace', 'createNamespace', 'backend', 'tracking', 'monitoring', 'retraining', 'removalPolicy', 'storageClassName', 'models'] as const;
 
 const envName = k8sName.describe('An environment name such as "staging"');
 
-/** One platform as a spec describes it, after environments are applied. */
+/** One platform as a spec describes it, after environments are applied. @internal */
 export const platformSpecSchema = platformLevel.extend({
   stack: k8sName.optional().describe('Name of the Terraform stack; with environments, <stack>-<environment>. Default: the platform name.'),
   backend: z.discriminatedUnion('kind', [inCluster, aws]).optional().describe('Where the platform runs and keeps its state. Default: { kind: in-cluster }.'),
@@ -105,7 +105,7 @@ export const platformSpecSchema = platformLevel.extend({
   models: z.record(platformConstructId, model).optional().describe('The fleet, by construct id: each model with its training, serving (and canary) and drift check.'),
 });
 
-/** A spec file: a platform, and optionally per-environment overrides of it (lib/spec/environments.ts). */
+/** A spec file: a platform, and optionally per-environment overrides of it (lib/spec/environments.ts). @internal */
 export const specFileSchema = platformSpecSchema.extend({
   environments: z
     .record(envName, z.strictObject(Object.fromEntries(OVERRIDABLE.map((k) => [k, z.unknown().optional()]))))
@@ -113,9 +113,8 @@ export const specFileSchema = platformSpecSchema.extend({
     .describe('Per-environment overrides, merged into the rest of the file: mappings merge key by key, lists and values replace, null removes. One stack per environment.'),
 });
 
-export type PlatformSpec = z.input<typeof platformSpecSchema>;
-export type SpecFile = z.input<typeof specFileSchema>;
-export type ModelSpec = z.input<typeof model>;
+/** @internal */
+export type ModelSpecInput = z.input<typeof model>;
 
 /** The JSON Schema of a spec file, for editors (`# yaml-language-server: $schema=...`) and other validators. */
 export function platformSpecJsonSchema(): Record<string, unknown> {

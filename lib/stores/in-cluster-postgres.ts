@@ -207,5 +207,5 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as inClusterPostgresSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const inClusterPostgresSchema = schema;

@@ -142,5 +142,5 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
   }
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as volumeArtifactStoreSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const volumeArtifactStoreSchema = schema;

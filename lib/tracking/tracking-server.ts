@@ -467,5 +467,5 @@ function allowedHosts(name: string, ns: string, publicHost?: string): string[] {
   return [...hosts.flatMap((h) => [h, `${h}:*`]), '10.*', '172.*', '192.168.*', '100.*'];
 }
 
-/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). */
-export { schema as trackingServerSchema };
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const trackingServerSchema = schema;
