@@ -1,4 +1,4 @@
-import type { PathProblem } from './spec-issues';
+import type { PathProblem } from './spec-source';
 
 /*
  * Environments: one spec, one stack per environment. An environment's block is merged into the rest

@@ -1,15 +1,11 @@
 import type { z } from 'zod';
 import { describeIssues } from '../core/props';
+import type { PathProblem } from './spec-source';
 
-/** A problem found by a schema, before it is placed in a file. */
-export interface PathProblem {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-  /** The problem is the key itself (an unknown key), not its value. */
-  readonly atKey?: boolean;
-}
+export type { PathProblem } from './spec-source';
 
 /**
+ * @internal
  * Parses `value` with `schema` and describes each issue as the constructs do (value given, what is
  * allowed, the allowed keys for an unknown one). A union whose value fits one branch's shape
  * (`monitoring: false | {...}` given a mapping) reports that branch's problems instead of zod's

@@ -7,6 +7,14 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
  * limit against alias bombs, duplicate keys are errors.
  */
 
+/** A problem found by a schema, before it is placed in a file. */
+export interface PathProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  /** The problem is the key itself (an unknown key), not its value. */
+  readonly atKey?: boolean;
+}
+
 /** One problem in a spec file: where it is, the path of the value, and what is wrong. */
 export interface SpecProblem {
   readonly file: string;
