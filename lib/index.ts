@@ -117,3 +117,11 @@ export {
   type RetrainTarget,
   type ApiServerEgressOptions,
 } from './drift/drift-monitor';
+
+// The platform spec: a YAML or JSON file parsed by the constructs' own schemas (lib/spec).
+export { platformFromSpec } from './spec/from-spec';
+export { loadSpec, specStacks, validateSpec, type LoadedSpec } from './spec/spec-file';
+export { SpecError, SpecSource, formatProblem, type SpecProblem } from './spec/spec-source';
+export { platformSpecJsonSchema } from './spec/spec-schema';
+export type { PlatformSpec, SpecFile, ModelSpec, InClusterBackendSpec, AwsBackendSpec, TrainingExampleSpec } from './spec/spec-types';
+export type { EnvironmentSpec } from './spec/environments';

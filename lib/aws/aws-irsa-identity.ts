@@ -112,3 +112,6 @@ export class AwsIrsaIdentity extends Construct implements ICloudIdentity {
     new IamRolePolicyAttachment(scope, `${id}Attachment`, { role: this.roleFor(kind).name, policyArn });
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const awsIrsaIdentitySchema = schema;

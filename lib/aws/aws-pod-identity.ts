@@ -100,3 +100,6 @@ export class AwsPodIdentity extends Construct implements ICloudIdentity {
     new IamRolePolicyAttachment(scope, `${id}Attachment`, { role: this.roleFor(kind).name, policyArn });
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const awsPodIdentitySchema = schema;

@@ -103,3 +103,6 @@ export class EbsStorageClass extends Construct {
     this.storageClassName = this.storageClass.metadata.name;
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const ebsStorageClassSchema = schema;

@@ -109,3 +109,6 @@ export class EksClusterConnection extends Construct implements IClusterConnectio
     this.helmProvider = new HelmProvider(this, 'Helm', { kubernetes: { host: this.endpoint, clusterCaCertificate, token, exec } });
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const eksClusterConnectionSchema = schema;

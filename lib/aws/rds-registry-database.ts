@@ -295,3 +295,6 @@ export class RdsRegistryDatabase extends BaseConstruct implements IRegistryDatab
     if (namespace.resource) addDependsOn(this.credentials.release, namespace.resource);
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const rdsRegistryDatabaseSchema = schema;

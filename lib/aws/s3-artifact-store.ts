@@ -196,3 +196,6 @@ export class S3ArtifactStore extends S3ArtifactStoreBase {
     }
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const s3ArtifactStoreSchema = schema;

@@ -53,3 +53,6 @@ export class KubeconfigConnection extends Construct implements IClusterConnectio
     });
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const kubeconfigConnectionSchema = schema;

@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { TerraformStack } from './cdktf';
 import { fail } from './errors';
 
 /**
@@ -14,7 +15,8 @@ const claims = new WeakMap<IConstruct, Map<string, string>>();
  * `owner`; throws a ValidationError naming `prop` and the construct that holds it already.
  */
 export function claimKubernetesName(owner: IConstruct, prop: string, kind: string, namespace: string, name: string): void {
-  const root = owner.node.root;
+  // Per stack: two stacks of one app (staging and production) are two configurations, usually two clusters.
+  const root = owner.node.scopes.reverse().find((c) => TerraformStack.isStack(c)) ?? owner.node.root;
   let map = claims.get(root);
   if (!map) claims.set(root, (map = new Map()));
   const key = `${namespace}\u0000${kind}\u0000${name}`;
@@ -23,4 +25,9 @@ export function claimKubernetesName(owner: IConstruct, prop: string, kind: strin
     fail(owner.node.path, prop, `got ${JSON.stringify(name)}; ${holder} already has a ${kind} named "${name}" in this namespace; give one of them another name`);
   }
   map.set(key, owner.node.path);
+}
+
+/** `churn-v2` as `ChurnV2`: a Kubernetes name in a construct id (grants per workload in a shared store). */
+export function pascalCase(v: string): string {
+  return v.split('-').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
 }

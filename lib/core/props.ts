@@ -25,6 +25,19 @@ export function parseProps<Output>(propsSchema: PropsSchema<Output>, props: unkn
   throw new ValidationError(scope.node.path, result.error.issues.map((issue) => describeIssue(issue, schema, props)));
 }
 
+/**
+ * The problems of a failed parse, one per issue (one per unknown key), each with its path as segments
+ * as well as text: the platform spec (lib/spec) locates them in its file. @internal
+ */
+export function describeIssues(schema: z.ZodType, props: unknown, issues: readonly z.core.$ZodIssue[]): (ValidationProblem & { readonly path: readonly PropertyKey[]; readonly unknownKey: boolean })[] {
+  type Described = ValidationProblem & { readonly path: readonly PropertyKey[]; readonly unknownKey: boolean };
+  return issues.flatMap((issue): Described[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ ...describeIssue({ ...issue, keys: [key] }, schema, props), path: [...issue.path, key], unknownKey: true }))
+      : [{ ...describeIssue(issue, schema, props), path: issue.path, unknownKey: false }],
+  );
+}
+
 function describeIssue(issue: z.core.$ZodIssue, root: z.ZodType, props: unknown): ValidationProblem {
   const propPath = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {

@@ -18,7 +18,7 @@ import { driftCheckFiles, driftCronJob } from './drift-job';
 import { checkDriftProps, driftMonitorSchema } from './drift-props';
 import { apiServerEgress, retrainPermissions, type ApiServerEgressOptions, type DriftRetrainOptions } from './retrain-trigger';
 import { podSecurityProblems } from '../core/workload';
-import { claimKubernetesName } from '../core/names';
+import { claimKubernetesName, pascalCase } from '../core/names';
 import { fail } from '../core/errors';
 import type { WorkloadResource } from '../core/workload-resource';
 
@@ -256,7 +256,7 @@ export class DriftMonitor extends Construct {
       // A file grants its directory; the inference-log directory (ending in "/") is granted whole, read-only.
       readPaths: [p.reference, p.current],
       reportPrefix,
-      grantPrefix: `Drift${pascal(p.model)}`,
+      grantPrefix: `Drift${pascalCase(p.model)}`,
     });
     this.reportUri = store.uriOf(reportPrefix);
     if (!this.reportUri.endsWith('/')) this.reportUri += '/';
@@ -297,8 +297,4 @@ export class DriftMonitor extends Construct {
       severity: p.severity,
     });
   }
-}
-
-function pascal(v: string): string {
-  return v.split('-').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
 }

@@ -424,3 +424,6 @@ export class Monitoring extends Construct implements IMonitoringSink {
 function scrapeSecretKey(ep: ScrapeEndpoint): string {
   return `${ep.namespace}/${ep.basicAuth!.secretName}`;
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const monitoringSchema = schema;

@@ -294,3 +294,8 @@ function withStorageClass(options: MonitoringProps | undefined, storageClassName
     pushgateway: { ...options?.pushgateway, persistence: push === false ? false : { storageClassName, ...push } },
   };
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const mlopsPlatformSchema = schema;
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const platformConstructId = constructId;

@@ -28,7 +28,7 @@ import { CanaryJudge } from './canary-judge';
 import { judgedAliases } from './model-props';
 import type { RequestRateMetrics } from './request-rate-metrics';
 import { podSecurityProblems } from '../core/workload';
-import { claimKubernetesName } from '../core/names';
+import { claimKubernetesName, pascalCase } from '../core/names';
 import { fail } from '../core/errors';
 
 export { CANARY_EFFECTIVE_WEIGHT_ANNOTATION } from './model-exposure';
@@ -169,7 +169,7 @@ export class ModelDeployment extends Construct {
     let inferenceLogs: InferenceLogs | undefined;
     if (p.inferenceLogging !== false) {
       const prefix = (p.inferenceLogging === true ? undefined : p.inferenceLogging.prefix) ?? `inference-logs/${name}/`;
-      const binding = platform.artifactStore.bind({ identity: this.identity, access: 'readwrite', prefix, grantId: 'InferenceLogs' });
+      const binding = platform.artifactStore.bind({ identity: this.identity, access: 'readwrite', prefix, grantId: `InferenceLogs${pascalCase(name)}` });
       this.inferenceLogUri = platform.artifactStore.uriOf(prefix);
       inferenceLogs = { binding, uri: this.inferenceLogUri };
     }

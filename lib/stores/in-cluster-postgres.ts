@@ -206,3 +206,6 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
     });
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const inClusterPostgresSchema = schema;

@@ -141,3 +141,6 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
     return undefined;
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const volumeArtifactStoreSchema = schema;

@@ -466,3 +466,6 @@ function allowedHosts(name: string, ns: string, publicHost?: string): string[] {
   // (a DNS-rebinding attack carries the attacker's host name, not an IP).
   return [...hosts.flatMap((h) => [h, `${h}:*`]), '10.*', '172.*', '192.168.*', '100.*'];
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const trackingServerSchema = schema;

@@ -18,7 +18,7 @@ import { checkTrainingProps, trainingJobSchema } from './training-props';
 import { trainingRun } from './training-run';
 import { trainingPodSpec } from './training-steps';
 import { podSecurityProblems } from '../core/workload';
-import { claimKubernetesName } from '../core/names';
+import { claimKubernetesName, pascalCase } from '../core/names';
 import type { WorkloadResource } from '../core/workload-resource';
 
 export type { GateCondition, PromotionGateOptions } from './promotion-gate';
@@ -272,7 +272,7 @@ export class TrainingJob extends Construct {
     const artifacts: ArtifactBinding =
       access === 'none'
         ? { env: [], volumes: [], volumeMounts: [], podLabels: {} }
-        : store.bind({ identity: this.identity, access, grantId: 'TrainingArtifacts', prefix: p.artifactPrefix });
+        : store.bind({ identity: this.identity, access, grantId: `TrainingArtifacts${pascalCase(p.name)}`, prefix: p.artifactPrefix });
     const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels };
 
     const drift = p.promotionGate?.blockOnDrift ? gateDriftSource(platform, p.promotionGate.driftModel ?? p.model ?? gateModel!, this.node.path) : undefined;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * inside a layer.
  */
 const LIB = join(__dirname, '../../lib');
-const RANK: Record<string, number> = { core: 0, cluster: 1, stores: 2, aws: 3, tracking: 3, monitoring: 3, training: 4, serving: 4, drift: 5, platform: 6, testing: 7 };
+const RANK: Record<string, number> = { core: 0, cluster: 1, stores: 2, aws: 3, tracking: 3, monitoring: 3, training: 4, serving: 4, drift: 5, platform: 6, spec: 7, testing: 8 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

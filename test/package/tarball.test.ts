@@ -26,7 +26,7 @@ beforeAll(() => {
   mkdirSync(join(consumer, 'app'), { recursive: true });
   // The peers (the providers alone are hundreds of MB) come from this checkout's node_modules as file:
   // links, at the versions the project pins; npm installs the tarball and its own dependencies for real.
-  const peers = [...Object.keys(pkg.peerDependencies).filter((name) => name !== 'vitest'), 'typescript', '@types/node'];
+  const peers = [...Object.keys(pkg.peerDependencies).filter((name) => name !== 'vitest'), 'typescript', '@types/node', 'cdktf-cli'];
   const linked = Object.fromEntries(peers.map((name) => [name, `file:${join(root, 'node_modules', name)}`]));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: linked }));
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], consumer);
@@ -90,6 +90,8 @@ describe('the packed tarball', () => {
       }
     }
     expect(files).toContain('package/dist/cluster/charts/disruption-budgets/Chart.yaml');
+    expect(files).toContain('package/dist/spec/bin.js');
+    expect(files).toContain('package/dist/spec/platform-spec.schema.json');
     expect(files.filter((f) => /\.test\.|^package\/(lib|test|examples)\//.test(f))).toEqual([]);
   });
 
@@ -124,4 +126,30 @@ describe('the packed tarball', () => {
     expect(files.some((f) => f.endsWith('/node_modules/cdktf-mlops/dist/index.d.ts'))).toBe(true);
     expect(files.filter((f) => /\/node_modules\/zod\/|\/index-structs\//.test(f))).toEqual([]);
   });
+});
+
+describe('the installed cdktf-mlops command', () => {
+  const consumer = () => join(dir, 'consumer');
+  const npx = (args: string[]) => execFileSync('npx', ['--no-install', ...args], { cwd: consumer(), encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+  const spec = () => {
+    const text = readFileSync(join(root, 'examples', 'spec', 'local.yaml'), 'utf8')
+      .replace('$schema=../../schema/platform-spec.schema.json', '$schema=node_modules/cdktf-mlops/dist/spec/platform-spec.schema.json');
+    writeFileSync(join(consumer(), 'platform.yaml'), text);
+  };
+
+  it('validates a spec and prints the schema it ships', () => {
+    spec();
+    expect(npx(['cdktf-mlops', 'validate', 'platform.yaml'])).toBe('platform.yaml: valid\n');
+    const shipped = JSON.parse(readFileSync(join(consumer(), 'node_modules', 'cdktf-mlops', 'dist', 'spec', 'platform-spec.schema.json'), 'utf8'));
+    expect(JSON.parse(npx(['cdktf-mlops', 'schema']))).toEqual(shipped);
+    expect(shipped).toEqual(JSON.parse(readFileSync(join(root, 'schema', 'platform-spec.schema.json'), 'utf8')));
+  }, 240_000);
+
+  it('is the app of the real `cdktf synth --app "npx cdktf-mlops synth platform.yaml"` (cdktf-cli 0.21.0)', () => {
+    spec();
+    writeFileSync(join(consumer(), 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'npx cdktf-mlops synth platform.yaml' }));
+    npx(['cdktf', 'synth', '--app', 'npx cdktf-mlops synth platform.yaml']);
+    const json = JSON.parse(readFileSync(join(consumer(), 'cdktf.out', 'stacks', 'mlops-local', 'cdk.tf.json'), 'utf8'));
+    expect(Object.keys(json.resource.kubernetes_deployment_v1).length).toBeGreaterThanOrEqual(3);
+  }, 300_000);
 });

@@ -19,6 +19,7 @@ describe('checkov', () => {
     const stacks = {
       local: synthExample('local')['mlops-local'].json,
       aws: synthExample('aws', { MLOPS_STATE_BUCKET: 'acme-tf-state' })['mlops-aws'].json,
+      'spec-fleet-production': synthExample('spec')['fleet-production'].json,
       'all-features': synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'].json,
     };
     const files = Object.entries(stacks).map(([name, json]) => {

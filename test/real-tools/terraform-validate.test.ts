@@ -17,6 +17,7 @@ function stacks(): [string, () => SynthesizedJson][] {
   return [
     ['examples/local', () => synthExample('local')['mlops-local'].json],
     ['examples/aws (AWS resources stood in for, see withoutAws)', () => withoutAws(synthExample('aws', { MLOPS_STATE_BUCKET: 'acme-tf-state' })['mlops-aws'].json)],
+    ['examples/spec/fleet.yaml, production (the spec on AWS; AWS resources stood in for)', () => withoutAws(synthExample('spec')['fleet-production'].json)],
     ['a platform with every feature on', () => synthApp((app) => { addAllFeaturesPlatform(new TerraformStack(app, 'all-features')); })['all-features'].json],
   ];
 }
