@@ -63,6 +63,7 @@ export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, typ
 
 export { MlopsPlatform, type MlopsPlatformProps, type RetrainingPolicy } from './platform/mlops-platform';
 export { DvcRemote, type DvcRemoteProps, type DvcRemoteProtocol } from './platform/dvc-remote';
+export { renderTrainingWorkflow, type TrainingWorkflowOptions } from './platform/training-workflow';
 
 // AWS backends
 export * from './aws/s3-artifact-store';
