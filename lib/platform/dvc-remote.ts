@@ -77,8 +77,8 @@ const schema = z.strictObject({
 /**
  * The platform's artifact store as a DVC remote for data versioning: `dvc add data.csv`,
  * `git commit data.csv.dvc`, `dvc push` puts the data under one prefix of the store, next to the
- * runs and models that were trained on it. The `dvc remote add` commands are the stack output
- * `<id>` ... `Config` (`cdktf output`), and {@link commands} for code.
+ * runs and models that were trained on it. The `dvc remote add` commands are this construct's stack
+ * output `Config` (`cdktf output`), and {@link commands} for code.
  */
 export class DvcRemote extends Construct {
   /** The remote's name. */
@@ -123,7 +123,7 @@ export class DvcRemote extends Construct {
       this.policy = store.prefixPolicy(this, 'Prefix', { access: 'readwrite', prefix: `${prefix}/`, grantee: `DVC remote ${p.name}` });
       (p.roleNames ?? []).forEach((role, i) => new IamRolePolicyAttachment(this, `Role${i}`, { role, policyArn: this.policy!.arn }));
       (p.trainingJobs as TrainingJob[] | undefined ?? []).forEach((job, i) => {
-        job.identity.attachPolicy(`DvcRemote${i}`, this.policy!.arn);
+        job.identity.attachPolicy(`${this.node.id}${i}`, this.policy!.arn); // unique per remote and job
         allowEgressTargets(platform.namespace, new Construct(this, `Training${i}`), `${job.jobName}-dvc`, job.podLabels, store.egress);
       });
     }
