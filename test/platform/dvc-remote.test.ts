@@ -150,6 +150,34 @@ describe('DvcRemote with real DVC against the real MLflow artifact proxy', () =>
   }, 300_000);
 });
 
+describe('DvcRemote on S3 with real DVC', () => {
+  const dvcTool = dvcVenv();
+  // No S3 here (no AWS account, no network): DVC reads and validates the configuration the output's
+  // commands write (an unknown option or a bad URL fails `dvc remote modify`); pushes need a bucket.
+  itWithTool(dvcTool.check, 'accepts the output\'s commands as an s3 remote configuration', () => {
+    const { json } = synthStack((stack) => {
+      new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+      const artifactStore = new S3ArtifactStore(stack, 'Artifacts', { bucketName: 'acme-ml', region: 'eu-west-1' });
+      new MlopsPlatform(stack, 'Platform', { namespace: 'mlops', monitoring: false, artifactStore }).addDvcRemote('Data');
+    });
+    const repo = mkdtempSync(join(tmpdir(), 'dvc-s3-'));
+    const env = { ...process.env, DVC_NO_ANALYTICS: '1', HOME: repo, XDG_CONFIG_HOME: join(repo, '.config'), DVC_SITE_CACHE_DIR: join(repo, '.site') };
+    const dvc = (...args: string[]) => {
+      const r = spawnSync(dvcTool.dvc, args, { cwd: repo, env, encoding: 'utf8' });
+      expect(r.status, `dvc ${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
+    dvc('init', '--no-scm', '-q');
+    // Terraform fills in the bucket name at apply; here it is the name the store was given.
+    for (const line of commandsOf(json)) dvc(...line.replace('${aws_s3_bucket.Artifacts_82DD59A1.bucket}', 'acme-ml').split(' ').slice(1));
+    expect(dvc('remote', 'list').trim()).toMatch(/^mlops\s+s3:\/\/acme-ml\/mlflow\/dvc\s*\(default\)$/);
+    expect(readFileSync(join(repo, '.dvc', 'config'), 'utf8')).toMatch(/\['remote "mlops"'\]\n\s*url = s3:\/\/acme-ml\/mlflow\/dvc\n\s*region = eu-west-1/);
+    const bad = spawnSync(dvcTool.dvc, ['remote', 'modify', 'mlops', 'regio', 'eu-west-1'], { cwd: repo, env, encoding: 'utf8' });
+    expect(bad.status).not.toBe(0); // DVC does validate the options
+    rmSync(repo, { recursive: true, force: true });
+  });
+});
+
 it('the requirements of the DVC venv pin every package', () => {
   const lines = readFileSync(join(__dirname, '..', '..', 'requirements', 'dvc-tests.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
   expect(lines.filter((l) => !/^[A-Za-z0-9._-]+(\[[a-z,]+\])?==\S+$/.test(l))).toEqual([]);
