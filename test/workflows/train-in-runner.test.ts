@@ -66,7 +66,7 @@ describe('model/train-in-runner.yml', () => {
       const s = step(name);
       // Only the lines that do not fetch the released package (see above).
       const script = (s.run as string).split('\n').filter((l) => !/^\s*(npm pack|tar -xzf)/.test(l)).join('\n');
-      const env = { ...MLFLOW_TEST_ENV, PATH: `${bin}:/usr/bin:/bin`, HOME: dir, RUNNER_TEMP: runnerTemp, ...envOf(s), ...extra };
+      const env: Record<string, string> = { ...MLFLOW_TEST_ENV, PATH: `${bin}:/usr/bin:/bin`, HOME: dir, RUNNER_TEMP: runnerTemp, ...envOf(s), ...extra };
       // Empty credentials are no credentials: GitHub leaves a missing secret empty, MLflow's client needs them unset.
       for (const k of ['MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD']) if (env[k] === '') delete env[k];
       const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd: repo, env, encoding: 'utf8', timeout: 300_000 });
