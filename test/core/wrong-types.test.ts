@@ -79,7 +79,7 @@ const CASES: Record<string, Case> = {
   DisruptionBudgets: {
     // Built through `DisruptionBudgets.of(namespace).add(owner, options)`: the options are its props.
     base: () => ({ name: 'm', labels: { a: 'b' }, selector: { a: 'b' } }),
-    build: (s, id, p) => lib.DisruptionBudgets.of(namespaceOf(s)).add(new Construct(s, id), p),
+    build: (s, id, p) => lib.DisruptionBudgets.of(namespaceOf(s as TerraformStack)).add(new Construct(s, id), p),
   },
   RegistryDatabaseSecret: {
     base: (s) => ({ externalSecrets: new lib.ExternalSecretsOperator(s, `Eso${s.node.children.length}`, { clusterName: 'prod' }), namespace: 'mlops', secretName: 'db', secretArn: 'arn:x', host: 'db.example.com', port: 5432, databaseName: 'mlflow', instance: 'mlops' }),
