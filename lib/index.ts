@@ -62,6 +62,8 @@ export { InClusterPostgres, type InClusterPostgresProps } from './stores/in-clus
 export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, type TrackingIngressOptions } from './tracking/tracking-server';
 
 export { MlopsPlatform, type MlopsPlatformProps, type RetrainingPolicy } from './platform/mlops-platform';
+export { DvcRemote, type DvcRemoteProps, type DvcRemoteProtocol } from './platform/dvc-remote';
+export { renderTrainingWorkflow, type TrainingWorkflowOptions } from './platform/training-workflow';
 
 // AWS backends
 export * from './aws/s3-artifact-store';

@@ -13,6 +13,11 @@ export interface AwsMlopsStackProps {
   /** An existing bucket that receives S3 server access logs. */
   readonly accessLogBucketName?: string;
   /**
+   * IAM roles (e.g. the CI's GitHub OIDC role) that may push and pull the DVC data, and nothing else.
+   * @default - ['acme-ml-ci'], a placeholder
+   */
+  readonly dvcRoleNames?: string[];
+  /**
    * Remote state: an S3 bucket (versioned, encrypted) with native S3 locking.
    * @default - local state (fine for a first try, not for a team)
    */
@@ -66,9 +71,20 @@ export class AwsMlopsStack extends TerraformStack {
       database,
       storageClassName: storage.storageClassName,
       tracking: { replicas: 2 },
+      // Critical alerts page PagerDuty, warnings go to Slack; the credentials are keys of the Secret
+      // `alerting` in the monitoring namespace, created by you, never in the stack.
+      monitoringOptions: {
+        alerting: {
+          slack: { webhookUrl: { secretName: 'alerting', key: 'slack-url' }, channel: '#ml-alerts' },
+          pagerDuty: { routingKey: { secretName: 'alerting', key: 'pagerduty-key' } },
+        },
+      },
     });
 
     // The same workloads as the local example; on AWS each kind gets its own IAM role with only its grants.
-    addChurnWorkloads(this.platform);
+    const { training } = addChurnWorkloads(this.platform);
+    // Data versioning in the artifact bucket under mlflow/dvc/: read/write on that prefix only for
+    // the CI role(s) and the training job's role; the stack output holds the `dvc remote add` commands.
+    this.platform.addDvcRemote('Data', { roleNames: props.dvcRoleNames ?? ['acme-ml-ci'], trainingJobs: [training] });
   }
 }

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { TerraformStack } from '../../lib/core/cdktf';
-import { churnExampleTraining, MlopsPlatform, type DriftMonitor, type ModelDeployment, type TrainingJob } from '../../lib';
+import { churnExampleTraining, MlopsPlatform, type DriftMonitor, type DvcRemote, type ModelDeployment, type TrainingJob } from '../../lib';
 import { addChurnWorkloads } from '../churn';
 
 /**
@@ -15,6 +15,7 @@ export class LocalMlopsStack extends TerraformStack {
   public readonly training: TrainingJob;
   public readonly model: ModelDeployment;
   public readonly drift: DriftMonitor;
+  public readonly dvc: DvcRemote;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -23,8 +24,21 @@ export class LocalMlopsStack extends TerraformStack {
       kubeconfig: { configPath: '~/.kube/config' },
       // Laptop clusters: Docker Desktop has no shared host root mount for node-exporter, and a
       // smaller Prometheus volume fits a laptop's disk.
-      monitoringOptions: { nodeExporter: { hostRootFsMount: false }, storage: { size: '10Gi' } },
+      monitoringOptions: {
+        nodeExporter: { hostRootFsMount: false },
+        storage: { size: '10Gi' },
+        // Critical alerts page PagerDuty, warnings go to Slack. The credentials are keys of the Secret
+        // `alerting` in the monitoring namespace, created by you (kubectl -n monitoring create secret
+        // generic alerting --from-literal=slack-url=... --from-literal=pagerduty-key=...), never in the stack.
+        alerting: {
+          slack: { webhookUrl: { secretName: 'alerting', key: 'slack-url' }, channel: '#ml-alerts' },
+          pagerDuty: { routingKey: { secretName: 'alerting', key: 'pagerduty-key' } },
+        },
+      },
     });
+    // Data versioning: `dvc push` through the tracking server's artifact proxy into the artifact
+    // volume, under dvc/; the stack output holds the `dvc remote add` commands.
+    this.dvc = this.platform.addDvcRemote('Data');
 
     // Sized for a 4-CPU / 8-GiB kind node: the library's churn program on one CPU in the public MLflow
     // image (no GPU, no image to build), one stable pod and one canary pod (a 50 % canary by pod count).

@@ -88,8 +88,21 @@ export abstract class S3ArtifactStoreBase extends Construct implements IArtifact
     return rel ? `${this.prefix}/${rel}` : this.prefix;
   }
 
+  /**
+   * The least-privilege policy of {@link grantRead}/{@link grantReadWrite} on a prefix, created in
+   * `scope` and attached to nobody, for principals that are not workloads of the platform (a CI role).
+   */
+  public prefixPolicy(scope: Construct, id: string, options: { readonly access: ArtifactAccess; readonly prefix?: string; readonly grantee: string }): IamPolicy {
+    return this.policy(scope, id, options.access, options.prefix ?? '', options.grantee);
+  }
+
   private grant(identity: IWorkloadIdentity, access: ArtifactAccess, options: S3GrantOptions): IamPolicy {
-    const sub = options.prefix ?? '';
+    const policy = this.policy(this, options.id, access, options.prefix ?? '', `${identity.kind} workload ${identity.serviceAccountName}`);
+    identity.attachPolicy(options.id, policy.arn);
+    return policy;
+  }
+
+  private policy(scope: Construct, id: string, access: ArtifactAccess, sub: string, grantee: string): IamPolicy {
     if (/[*?]/.test(sub) || sub.startsWith('/')) {
       fail(this.node.path, 'prefix', `got ${JSON.stringify(sub)}; must be a key prefix without a leading "/" and without "*" or "?"`);
     }
@@ -117,13 +130,11 @@ export abstract class S3ArtifactStoreBase extends Construct implements IArtifact
         condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${this.region}.amazonaws.com`] }],
       });
     }
-    const doc = policyDocument(this, `${options.id}PolicyDocument`, statements);
-    const policy = new IamPolicy(this, `${options.id}Policy`, {
+    const doc = policyDocument(scope, `${id}PolicyDocument`, statements);
+    return new IamPolicy(scope, `${id}Policy`, {
       namePrefix: 'mlops-artifacts-',
-      description: `${access} on s3://${this.bucketName}/${objectPattern} for ${identity.kind} workload ${identity.serviceAccountName}`,
+      description: `${access} on s3://${this.bucketName}/${objectPattern} for ${grantee}`,
       policy: doc.json,
     });
-    identity.attachPolicy(options.id, policy.arn);
-    return policy;
   }
 }

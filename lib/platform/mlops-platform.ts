@@ -20,6 +20,7 @@ import { ModelDeployment, type ModelDeploymentProps } from '../serving/model-dep
 import { TrainingJob, type TrainingJobProps } from '../training/training-job';
 import { DriftMonitor, type DriftMonitorProps } from '../drift/drift-monitor';
 import type { IMlopsPlatform } from './platform-context';
+import { DvcRemote, type DvcRemoteProps } from './dvc-remote';
 
 /**
  * The fleet's retraining policy ("retrain if drift persists for 48 hours"): defaults for every drift
@@ -273,6 +274,14 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
     const monitor = new DriftMonitor(this, `Drift${id}`, { ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this });
     this.driftMonitors[id] = monitor;
     return monitor;
+  }
+
+  /**
+   * The artifact store as a DVC remote (`dvc add` / `git commit` / `dvc push`), its `dvc remote add`
+   * commands a stack output. Its construct id is `Dvc<id>`.
+   */
+  public addDvcRemote(id: string, props: Omit<DvcRemoteProps, 'platform'> = {}): DvcRemote {
+    return new DvcRemote(this, `Dvc${id}`, { ...props, platform: this });
   }
 
   public trackingClientEnv(): EnvVar[] {

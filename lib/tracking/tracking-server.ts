@@ -190,6 +190,8 @@ const RELOAD_JITTER_SECONDS = 60;
 export class TrackingServer extends Construct {
   /** The in-cluster URI that clients put in MLFLOW_TRACKING_URI. */
   public readonly trackingUri: string;
+  /** `https://<ingress host>`, when exposed through an ingress. */
+  public readonly externalUri?: string;
   /** Service name. */
   public readonly serviceName: string;
   /** Whether built-in auth is on. */
@@ -234,6 +236,7 @@ export class TrackingServer extends Construct {
     claimKubernetesName(this, 'name', 'Service', ns, p.name);
     for (const problem of podSecurityProblems(p.security, namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
     this.trackingUri = `http://${p.name}.${namespace.literalName}.svc.cluster.local:${PORT}`;
+    this.externalUri = p.ingress ? `https://${p.ingress.host}` : undefined;
 
     this.identity = new WorkloadIdentity(this, 'Identity', {
       namespace: ns, name: p.name, kind: 'tracking', labels, cloud: p.cloudIdentity,

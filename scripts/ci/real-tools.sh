@@ -7,6 +7,8 @@
 #     from (kubernetes 2.38.0, helm 3.1.1, random 3.7.2), so `terraform init` works offline where
 #     the mirror has them (see below why this script cannot build them),
 #   - helm v3 (lint/template of our local charts),
+#   - actionlint (the example GitHub Actions workflows; it runs shellcheck on their `run:` scripts
+#     when shellcheck is on PATH, which .ci/run installs from Debian),
 #   - a Python venv with checkov and kubernetes-validate,
 #   - the CRDs of the custom resources our local charts render (Gateway API, External Secrets), from
 #     those projects' Go modules.
@@ -17,6 +19,7 @@ set -euo pipefail
 ROOT="${MLOPS_TOOLS_HOME:-$HOME/.cache/cdktf-mlops/tools}"
 TERRAFORM_VERSION=1.5.7
 HELM_VERSION=v3.19.0
+ACTIONLINT_VERSION=v1.7.12
 CHECKOV_VERSION=3.3.30
 KUBERNETES_VALIDATE_VERSION=1.37.0
 # CustomResourceDefinitions our local charts render objects of, from the projects' Go modules
@@ -76,6 +79,9 @@ RC
 HELM="$ROOT/bin/helm-$HELM_VERSION"
 go_build "$HELM" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 
+ACTIONLINT="$ROOT/bin/actionlint-$ACTIONLINT_VERSION"
+go_build "$ACTIONLINT" "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+
 VENV="$ROOT/venv-checkov-$CHECKOV_VERSION-kv-$KUBERNETES_VALIDATE_VERSION"
 # the stamp is written last, so an interrupted install is redone, not trusted
 if [ ! -f "$VENV/.installed" ]; then
@@ -98,6 +104,7 @@ ESO_DIR=$(go_module_dir "github.com/external-secrets/external-secrets@$EXTERNAL_
   echo "MLOPS_TERRAFORM=$TERRAFORM"
   echo "MLOPS_TF_CLI_CONFIG=$ROOT/terraformrc"
   echo "MLOPS_HELM=$HELM"
+  echo "MLOPS_ACTIONLINT=$ACTIONLINT"
   echo "MLOPS_CHECKOV=$VENV/bin/checkov"
   echo "MLOPS_KUBERNETES_VALIDATE=$VENV/bin/kubernetes-validate"
   echo "MLOPS_CRDS=$GATEWAY_API_DIR/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_externalsecrets.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_secretstores.yaml"

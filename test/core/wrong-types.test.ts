@@ -58,6 +58,7 @@ const CASES: Record<string, Case> = {
   ModelDeployment: { base: (s) => ({ platform: platformOf(s), model: 'models:/churn@champion' }) },
   DriftMonitor: { base: (s) => ({ platform: platformOf(s), model: 'churn', reference: 'd/ref.parquet', current: 'logs/churn/', features: [{ name: 'a' }] }) },
   RequestRateMetrics: { base: (s) => ({ platform: platformOf(s) }) },
+  DvcRemote: { base: (s) => ({ platform: platformOf(s) }) },
   Monitoring: { base: () => ({}) },
   S3ArtifactStore: { base: () => ({ bucketName: 'acme-artifacts' }) },
   ImportedS3ArtifactStore: { base: () => ({ bucketName: 'acme-artifacts', region: 'eu-west-1' }) },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotView, synthExample } from '../support/app-synth';
+import { itRoutesAlertsToSlackAndPagerDuty } from './receivers';
 import { allContainers, resourceNamed, resourcesOf, type SynthesizedJson, secureDefaultViolations } from '../../lib/testing';
 
 // Synthesized as users do (`cdktf synth --app "npx tsx examples/aws/main.ts"`), cdktf's validations on.
@@ -58,12 +59,39 @@ describe('examples/aws', () => {
       'read on s3://<ref>/mlflow/inference-logs/churn/* for drift workload <ref>',
       'readwrite on s3://<ref>/mlflow/* for tracking workload <ref>',
       'readwrite on s3://<ref>/mlflow/drift/churn/* for drift workload <ref>',
+      'readwrite on s3://<ref>/mlflow/dvc/* for DVC remote mlops',
       'readwrite on s3://<ref>/mlflow/inference-logs/churn/* for serving workload <ref>',
     ]);
-    // training needs no store access: runs and models go through the tracking server
+    // training's only store access is the DVC data: runs and models go through the tracking server
     const training = Object.values(resourcesOf(json, 'aws_eks_pod_identity_association')).find((a: any) => a.service_account === 'churn-training');
     expect(training.role_arn).toBe('${aws_iam_role.PodIdentity_TrainingRole_D6F183AE.arn}');
+    const trainingPolicies = Object.values(resourcesOf(json, 'aws_iam_role_policy_attachment'))
+      .filter((a: any) => a.role === '${aws_iam_role.PodIdentity_TrainingRole_D6F183AE.name}')
+      .map((a: any) => a.policy_arn);
+    expect(trainingPolicies).toEqual(['${aws_iam_policy.Platform_DvcData_PrefixPolicy_A6EA1BAD.arn}']);
   });
+
+  it('serves the artifact bucket as a DVC remote under mlflow/dvc/, read/write on that prefix only for CI and training', () => {
+    const out = (json as any).output.Platform_DvcData_Config_C763FC3A.value;
+    expect(out.split('\n')).toEqual([
+      'dvc remote add -d mlops s3://${aws_s3_bucket.Artifacts_82DD59A1.bucket}/mlflow/dvc',
+      'dvc remote modify mlops region ${data.aws_region.MlopsAwsContext_Region_2A44AC5E.region}',
+    ]);
+    const doc = (json as any).data.aws_iam_policy_document.Platform_DvcData_PrefixPolicyDocument_55738727;
+    expect(doc.statement.map((s: any) => [s.sid, s.resources, s.condition?.[0]?.values])).toEqual([
+      ['Objects', ['${aws_s3_bucket.Artifacts_82DD59A1.arn}/mlflow/dvc/*'], undefined],
+      ['ListPrefix', ['${aws_s3_bucket.Artifacts_82DD59A1.arn}'], ['mlflow/dvc/*']],
+      ['KeyViaS3', ['${aws_kms_key.Artifacts_EncryptionKey_DAAA560B.arn}'], ['s3.${data.aws_region.MlopsAwsContext_Region_2A44AC5E.region}.amazonaws.com']],
+    ]);
+    expect(resourcesOf(json, 'aws_iam_role_policy_attachment').Platform_DvcData_Role0_2E0B074C).toMatchObject({
+      role: 'acme-ml-ci', policy_arn: '${aws_iam_policy.Platform_DvcData_PrefixPolicy_A6EA1BAD.arn}',
+    });
+    // the training pods reach S3 for `dvc pull`
+    const egress = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-dvc-object-store-egress');
+    expect(egress.spec.egress[0]).toMatchObject({ to: [{ ip_block: { cidr: '0.0.0.0/0' } }], ports: [{ port: '443' }] });
+  });
+
+  itRoutesAlertsToSlackAndPagerDuty(() => json);
 
   it('creates the database credential sync after the platform namespace (one apply on an empty cluster)', () => {
     const sync = Object.values(resourcesOf(json, 'helm_release')).find((r: any) => r.name === 'mlflow-registry-db-sync');

@@ -3,6 +3,7 @@ import { snapshotView, synthExample } from '../support/app-synth';
 import { allContainers, resourcesOf, secureDefaultViolations } from '../../lib/testing';
 import { DEFAULT_IMAGES } from '../../lib/core/images';
 import { readScript } from '../../lib/core/assets';
+import { itRoutesAlertsToSlackAndPagerDuty } from './receivers';
 
 // Synthesized as users do (`npx cdktf synth` runs examples/local/main.ts), cdktf's validations on.
 const synth = () => synthExample('local')['mlops-local'].json as any;
@@ -63,6 +64,17 @@ describe('examples/local', () => {
       .reduce((sum, { container }) => sum + milli(container.resources?.requests?.cpu ?? '0'), 0);
     expect(requested).toBeLessThanOrEqual(2000);
     expect(milli(train.resources.requests.cpu)).toBeLessThanOrEqual(1000);
+  });
+
+  itRoutesAlertsToSlackAndPagerDuty(() => json);
+
+  it('serves the artifact volume as a DVC remote through the tracking server\'s artifact proxy (stack output)', () => {
+    expect(json.output.Platform_DvcData_Config_C763FC3A.value.split('\n')).toEqual([
+      'dvc remote add -d mlops http://mlflow.mlops.svc.cluster.local:5000/api/2.0/mlflow-artifacts/artifacts/dvc',
+      'dvc remote modify mlops method PUT',
+    ]);
+    // nothing beyond the tracking server: no IAM, no extra network policy
+    expect(Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')).map((n: any) => n.metadata.name).filter((n: string) => n.includes('dvc'))).toEqual([]);
   });
 
   it('meets the secure defaults in every pod', () => {

@@ -29,6 +29,15 @@ export function mlflowVenv(): { python: string; check: ToolCheck } {
   };
 }
 
+/** The pinned venv with real DVC (requirements/dvc-tests.txt), and whether it is built. */
+export function dvcVenv(): { dvc: string; check: ToolCheck } {
+  const python = execFileSync(join(ROOT, 'scripts', 'ci', 'python-venv.sh'), ['--print-path', 'dvc-tests'], { encoding: 'utf8' }).trim();
+  const dvc = join(python, '..', 'dvc');
+  // Its presence in a completed venv only: `dvc --version` imports all of DVC, which can outlast a probe's timeout on a busy machine.
+  const built = existsSync(dvc) && existsSync(join(python, '..', '..', '.complete'));
+  return { dvc, check: built ? { available: true, reason: '' } : { available: false, reason: `${dvc} not found (build it with scripts/ci/python-venv.sh dvc-tests)` } };
+}
+
 /** Environment every MLflow process of the tests gets. */
 export const MLFLOW_TEST_ENV = { MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
 
