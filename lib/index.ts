@@ -125,5 +125,5 @@ export { platformFromSpec } from './spec/from-spec';
 export { loadSpec, specStacks, validateSpec, type LoadedSpec } from './spec/spec-file';
 export { SpecError, SpecSource, formatProblem, type SpecProblem } from './spec/spec-source';
 export { platformSpecJsonSchema } from './spec/spec-schema';
-export type { PlatformSpec, SpecFile, ModelSpec, InClusterBackendSpec, AwsBackendSpec, TrainingExampleSpec } from './spec/spec-types';
+export type { PlatformSpec, SpecFile, ModelSpec, InClusterBackendSpec, AwsBackendSpec, TrainingExampleSpec, DvcRemoteSpec } from './spec/spec-types';
 export type { EnvironmentSpec } from './spec/environments';

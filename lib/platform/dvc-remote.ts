@@ -133,3 +133,6 @@ export class DvcRemote extends Construct {
     });
   }
 }
+
+/** The props' zod schema, composed by the platform spec (lib/spec/spec-schema.ts). @internal */
+export const dvcRemoteSchema = schema;

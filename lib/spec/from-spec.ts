@@ -10,6 +10,7 @@ import { EbsStorageClass } from '../aws/ebs-storage-class';
 import { S3ArtifactStore, type S3ArtifactStoreProps } from '../aws/s3-artifact-store';
 import { RdsRegistryDatabase } from '../aws/rds-registry-database';
 import { churnExampleTraining } from '../training/training-program';
+import type { TrainingJob } from '../training/training-job';
 import { MlopsPlatform, type MlopsPlatformProps } from '../platform/mlops-platform';
 import { platformSpecSchema } from './spec-schema';
 import type { PlatformSpec } from './spec-types';
@@ -54,13 +55,19 @@ function build(scope: Construct, id: string, spec: Json): MlopsPlatform {
     ...(kind === 'aws' ? awsBackend(scope, backend, spec) : pick(backend, ['kubeconfig', 'artifactVolume', 'postgres'])),
   };
   const platform = new MlopsPlatform(scope, id, props as MlopsPlatformProps);
+  const trainingJobs: Record<string, TrainingJob> = {};
   for (const [modelId, model] of Object.entries((spec.models ?? {}) as Record<string, Json>)) {
     const training = model.training && platform.addTrainingJob(modelId, trainingProps(platform, model.training));
+    if (training) trainingJobs[modelId] = training;
     if (model.serving) platform.addModel(modelId, model.serving);
     if (model.drift) {
       const { retrain, ...drift } = model.drift as Json;
       platform.addDriftMonitor(modelId, { ...(drift as any), ...(retrain ? { retrain: { ...(retrain === true ? {} : retrain), trainingJob: training } } : {}) });
     }
+  }
+  for (const [remoteId, remote] of Object.entries((spec.dvcRemotes ?? {}) as Record<string, Json>)) {
+    const { trainingJobs: jobs, ...rest } = remote;
+    platform.addDvcRemote(remoteId, { ...rest, ...(jobs ? { trainingJobs: (jobs as string[]).map((m) => trainingJobs[m]!) } : {}) });
   }
   return platform;
 }
@@ -107,6 +114,8 @@ function specPathOf(rel: string[], platformId: string): (prop: PropertyKey[]) =>
   const AWS: Record<string, string> = { Cluster: 'cluster', PodIdentity: 'identity', IrsaIdentity: 'identity', Storage: 'storageClass', Artifacts: 'artifacts', RegistryDb: 'database' };
   if (rel[0] !== platformId) return (prop) => (AWS[rel[0]!] ? ['backend', AWS[rel[0]!]!, ...prop] : prop);
   const child = rel[1];
+  const dvc = child?.match(/^Dvc([A-Za-z0-9]+)$/);
+  if (dvc) return (prop) => ['dvcRemotes', dvc[1]!, ...(rel.length > 2 ? [] : prop)];
   const workload = child?.match(/^(Training|Model|Drift)([A-Za-z0-9]+)$/);
   if (workload) return (prop) => ['models', workload[2]!, { Training: 'training', Model: 'serving', Drift: 'drift' }[workload[1]!]!, ...(rel.length > 2 ? [] : prop)];
   const block: Record<string, PropertyKey[]> = { Tracking: ['tracking'], Monitoring: ['monitoring'], Database: ['backend', 'postgres'], Artifacts: ['backend', 'artifactVolume'], Cluster: ['backend', 'kubeconfig'], Namespace: ['namespace'] };

@@ -15,6 +15,7 @@ import { trainingJobSchema } from '../training/training-props';
 import { modelDeploymentSchema } from '../serving/model-props';
 import { driftMonitorSchema } from '../drift/drift-props';
 import { mlopsPlatformSchema, platformConstructId } from '../platform/mlops-platform';
+import { dvcRemoteSchema } from '../platform/dvc-remote';
 
 /*
  * The platform spec's schema, composed from the constructs' own zod schemas: each block of a spec is
@@ -89,29 +90,56 @@ const model = z
     if (m.drift?.retrain && !m.training) ctx.addIssue({ code: 'custom', path: ['drift', 'retrain'], message: "retrains this model's training job: add training to the model" });
   });
 
+const dvcRemote = dvcRemoteSchema
+  .omit({ platform: true, trainingJobs: true })
+  .extend({
+    trainingJobs: z
+      .array(platformConstructId)
+      .optional()
+      .describe("Ids of models (in models) whose training job pulls and pushes the data from the bucket directly (protocol s3)."),
+  })
+  .describe('A DvcRemote (the props of addDvcRemote): the artifact store as a DVC remote, its `dvc remote add` commands a stack output.');
+
 const platformLevel = mlopsPlatformSchema.pick({ name: true, namespace: true, createNamespace: true, retraining: true, removalPolicy: true, storageClassName: true });
 
 /** @internal The keys an environment may override (everything but the environments themselves). */
-export const OVERRIDABLE = ['stack', 'name', 'namespace', 'createNamespace', 'backend', 'tracking', 'monitoring', 'retraining', 'removalPolicy', 'storageClassName', 'models'] as const;
+export const OVERRIDABLE = ['stack', 'name', 'namespace', 'createNamespace', 'backend', 'tracking', 'monitoring', 'retraining', 'removalPolicy', 'storageClassName', 'models', 'dvcRemotes'] as const;
 
 const envName = k8sName.describe('An environment name such as "staging"');
 
-/** One platform as a spec describes it, after environments are applied. @internal */
-export const platformSpecSchema = platformLevel.extend({
+const platformSpecObject = platformLevel.extend({
   stack: k8sName.optional().describe('Name of the Terraform stack; with environments, <stack>-<environment>. Default: the platform name.'),
   backend: z.discriminatedUnion('kind', [inCluster, aws]).optional().describe('Where the platform runs and keeps its state. Default: { kind: in-cluster }.'),
   tracking: trackingServerSchema.omit({ namespace: true, artifactStore: true, database: true, cloudIdentity: true, monitoring: true }).optional(),
   monitoring: z.union([z.literal(false), monitoringSchema]).optional().describe('Monitoring (kube-prometheus-stack, alerts and receivers); false: off.'),
   models: z.record(platformConstructId, model).optional().describe('The fleet, by construct id: each model with its training, serving (and canary) and drift check.'),
+  dvcRemotes: z.record(platformConstructId, dvcRemote).optional().describe('DVC remotes for data versioning in the artifact store, by construct id.'),
 });
 
+/** A DVC remote's training jobs are models of the spec that have training. */
+function dvcTrainingJobsExist(spec: z.output<typeof platformSpecObject>, ctx: z.RefinementCtx): void {
+  for (const [id, remote] of Object.entries(spec.dvcRemotes ?? {})) {
+    (remote.trainingJobs ?? []).forEach((modelId, i) => {
+      if (!spec.models?.[modelId]?.training) {
+        const known = Object.keys(spec.models ?? {}).filter((m) => spec.models?.[m]?.training);
+        ctx.addIssue({ code: 'custom', path: ['dvcRemotes', id, 'trainingJobs', i], message: `must be the id of a model with training (${known.join(', ') || 'none in models'})` });
+      }
+    });
+  }
+}
+
+/** One platform as a spec describes it, after environments are applied. @internal */
+export const platformSpecSchema = platformSpecObject.superRefine(dvcTrainingJobsExist);
+
 /** A spec file: a platform, and optionally per-environment overrides of it (lib/spec/environments.ts). @internal */
-export const specFileSchema = platformSpecSchema.extend({
-  environments: z
-    .record(envName, z.strictObject(Object.fromEntries(OVERRIDABLE.map((k) => [k, z.unknown().optional()]))))
-    .optional()
-    .describe('Per-environment overrides, merged into the rest of the file: mappings merge key by key, lists and values replace, null removes. One stack per environment.'),
-});
+export const specFileSchema = platformSpecObject
+  .extend({
+    environments: z
+      .record(envName, z.strictObject(Object.fromEntries(OVERRIDABLE.map((k) => [k, z.unknown().optional()]))))
+      .optional()
+      .describe('Per-environment overrides, merged into the rest of the file: mappings merge key by key, lists and values replace, null removes. One stack per environment.'),
+  })
+  .superRefine(dvcTrainingJobsExist);
 
 /** @internal */
 export type ModelSpecInput = z.input<typeof model>;

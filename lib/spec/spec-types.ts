@@ -13,6 +13,7 @@ import type { TrainingJobProps } from '../training/training-job';
 import type { ModelDeploymentProps } from '../serving/model-deployment';
 import type { DriftMonitorProps, DriftRetrainOptions } from '../drift/drift-monitor';
 import type { MlopsPlatformProps } from '../platform/mlops-platform';
+import type { DvcRemoteProps } from '../platform/dvc-remote';
 
 /*
  * The spec's public types, in terms of the constructs' props interfaces (so the package's typings need no
@@ -71,6 +72,14 @@ export interface PlatformSpec extends Pick<MlopsPlatformProps, 'name' | 'namespa
   readonly monitoring?: false | MonitoringProps;
   /** The fleet, by construct id. */
   readonly models?: Record<string, ModelSpec>;
+  /** DVC remotes in the artifact store, by construct id (`addDvcRemote`). */
+  readonly dvcRemotes?: Record<string, DvcRemoteSpec>;
+}
+
+/** A DVC remote (`addDvcRemote`); `trainingJobs` names models of the spec by id. */
+export interface DvcRemoteSpec extends Omit<DvcRemoteProps, 'platform' | 'trainingJobs'> {
+  /** Ids of models whose training job pulls the data from the bucket directly. @default - none */
+  readonly trainingJobs?: string[];
 }
 
 /** A spec file: a platform and per-environment overrides of it. */

@@ -49,6 +49,13 @@ describe('spec problems name the file, line, column, path, value and what is all
     ]);
   });
 
+  it('a DVC remote naming a model without training, at the id, with the models that have one', () => {
+    const text = `${SERVING}dvcRemotes:\n  Data: { trainingJobs: [Churn] }\n`;
+    expect(problemsOf(text)).toEqual([
+      `platform.yaml:${at(text, 6, 'Churn')}: dvcRemotes.Data.trainingJobs[0]: got "Churn"; must be the id of a model with training (none in models)`,
+    ]);
+  });
+
   it('an unknown backend kind, naming the kinds there are', () => {
     expect(problemsOf('backend: { kind: gcp }\n')[0]).toMatch(/^platform\.yaml:1:18: backend\.kind: got "gcp"; .*'in-cluster' \| 'aws'/);
   });
