@@ -40,6 +40,14 @@ export type {
   SeccompProfile,
   SelectorRequirement,
 } from './core/pod-spec';
+export type {
+  WorkloadOptions,
+  WorkloadMetadataOptions,
+  WorkloadVolume,
+  WorkloadVolumeMount,
+  SidecarOptions,
+  SecretEnvValue,
+} from './core/workload-options';
 export { ensureRandomProvider } from './core/providers';
 export { literal, literalString } from './core/literal';
 export type { IArtifactStore, ArtifactBinding, ArtifactBindingRequest, ArtifactAccess } from './core/artifact-store';
@@ -64,6 +72,7 @@ export { TrackingServer, type TrackingServerProps, type TrackingAuthOptions, typ
 export { MlopsPlatform, type MlopsPlatformProps, type RetrainingPolicy } from './platform/mlops-platform';
 export { DvcRemote, type DvcRemoteProps, type DvcRemoteProtocol } from './platform/dvc-remote';
 export { renderTrainingWorkflow, type TrainingWorkflowOptions } from './platform/training-workflow';
+export type { ConstructFactory, PlatformConstructs } from './platform/platform-constructs';
 
 // AWS backends
 export * from './aws/s3-artifact-store';

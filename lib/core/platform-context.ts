@@ -3,6 +3,7 @@ import type { IMonitoringSink } from './observability';
 import type { EnvVar } from './workload';
 import type { INamespace } from './network';
 import type { IArtifactStore } from './artifact-store';
+import type { WorkloadMetadataOptions } from './workload-options';
 
 /**
  * What a workload (training job, model, drift monitor) needs from the platform
@@ -21,6 +22,11 @@ export interface IMlopsPlatform {
   readonly cloudIdentity?: ICloudIdentity;
   /** Monitoring sink, if monitoring is on. */
   readonly monitoring?: IMonitoringSink;
+  /**
+   * Labels, annotations and pull secrets every workload on the platform starts from (its own values merge over them).
+   * @default - none
+   */
+  readonly workloadDefaults?: WorkloadMetadataOptions;
   /** Env vars a pod needs to call the tracking server (URI and, with auth on, credentials). */
   trackingClientEnv(): EnvVar[];
   /** Pod labels that open the network path to the tracking server. */

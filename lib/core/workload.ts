@@ -163,6 +163,9 @@ export interface PodOptions {
   readonly topologySpread?: TopologySpread[];
   readonly terminationGracePeriodSeconds?: number;
   readonly subdomain?: string;
+  /** Secrets the kubelet pulls the images with (see `workload-options.ts`). */
+  readonly imagePullSecrets?: string[];
+  readonly priorityClassName?: string;
 }
 
 /**
@@ -247,6 +250,8 @@ export function buildPodSpec(opts: PodOptions): PodSpec {
     topologySpreadConstraint: opts.topologySpread,
     terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
     subdomain: opts.subdomain,
+    imagePullSecrets: opts.imagePullSecrets?.length ? opts.imagePullSecrets.map((name) => ({ name })) : undefined,
+    priorityClassName: opts.priorityClassName,
     securityContext: {
       runAsNonRoot: sec.runAsNonRoot ?? true,
       runAsUser: String(uid),

@@ -4,6 +4,7 @@ import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf
 import { programFiles } from '../core/assets';
 import { SharedProgram } from '../core/shared-program';
 import { buildPodSpec, type EnvVar } from '../core/workload';
+import { applyWorkloadOptions, type WorkloadOptions } from '../core/workload-options';
 import type { DriftArtifactAccess } from './artifact-access';
 import type { ParsedDriftProps } from './drift-props';
 
@@ -48,6 +49,10 @@ export interface DriftCronJobOptions {
   readonly files: DriftCheckFiles;
   /** Seconds between scheduled runs. */
   readonly periodSeconds: number;
+  /** The monitor's workload options, the platform's defaults merged in. */
+  readonly workload: WorkloadOptions;
+  /** Construct path, for errors. */
+  readonly at: string;
 }
 
 /**
@@ -96,7 +101,7 @@ function driftPodSpec(o: DriftCronJobOptions) {
     { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
     ...access.env,
   ];
-  return buildPodSpec({
+  return buildPodSpec(applyWorkloadOptions({
     serviceAccountName: o.serviceAccountName,
     automountServiceAccountToken: o.mountServiceAccountToken,
     security: p.security,
@@ -124,5 +129,5 @@ function driftPodSpec(o: DriftCronJobOptions) {
         writablePaths: ['/tmp'],
       },
     ],
-  });
+  }, o.workload, o.at));
 }

@@ -4,6 +4,8 @@ import type { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import type { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import type { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { parseProps } from '../core/props';
+import { withDefaults, type WorkloadOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import { urlPort, type EgressTarget } from '../core/network';
@@ -37,7 +39,7 @@ export interface DriftFeature {
 }
 
 /** Properties of a {@link DriftMonitor}. */
-export interface DriftMonitorProps {
+export interface DriftMonitorProps extends WorkloadOptions {
   /** The platform whose artifact store holds the data and whose namespace runs the check. */
   readonly platform: IMlopsPlatform;
   /** Model name; the `model` label of the drift metrics and alerts. */
@@ -237,6 +239,8 @@ export class DriftMonitor extends Construct {
     const platform = p.platform as IMlopsPlatform;
     const ns = platform.namespace.name;
     const store = platform.artifactStore;
+    const workload = withDefaults(p, platform.workloadDefaults);
+    applyObjectMetadata(this, workload);
 
     const period = cronPeriodSeconds(p.schedule);
     this.sustainedForSeconds = p.sustainedFor ? parseDuration(p.sustainedFor) : (p.retrain?.afterConsecutiveRuns ?? 2) * period;
@@ -275,6 +279,7 @@ export class DriftMonitor extends Construct {
       props: p, name, namespace: ns, labels, access, files, periodSeconds: period,
       serviceAccountName: this.identity.serviceAccountName,
       mountServiceAccountToken: p.retrain !== undefined,
+      workload, at: this.node.path,
     });
 
     // Egress: object store and cloud credentials, the Pushgateway, and the API server for retraining.

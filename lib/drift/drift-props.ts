@@ -1,3 +1,4 @@
+import { workloadOptionsShape } from '../core/workload-options';
 import { z } from 'zod';
 import { Token } from '../core/cdktf';
 import { fail } from '../core/errors';
@@ -82,6 +83,7 @@ export const driftMonitorSchema = z.strictObject({
   image: imageRef.default(DEFAULT_IMAGES.mlflow),
   activeDeadlineSeconds: positiveInt.default(3600),
   security: securityOptionsSchema.optional(),
+  ...workloadOptionsShape,
 });
 
 export type ParsedDriftProps = z.output<typeof driftMonitorSchema>;

@@ -21,6 +21,9 @@ import { TrainingJob, type TrainingJobProps } from '../training/training-job';
 import { DriftMonitor, type DriftMonitorProps } from '../drift/drift-monitor';
 import type { IMlopsPlatform } from './platform-context';
 import { DvcRemote, type DvcRemoteProps } from './dvc-remote';
+import { withDefaults, workloadMetadataShape, type WorkloadMetadataOptions, type WorkloadOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
+import { buildWith, constructFactory, type PlatformConstructs } from './platform-constructs';
 
 /**
  * The fleet's retraining policy ("retrain if drift persists for 48 hours"): defaults for every drift
@@ -40,7 +43,12 @@ export interface RetrainingPolicy {
 }
 
 /** Properties of an {@link MlopsPlatform}. */
-export interface MlopsPlatformProps {
+export interface MlopsPlatformProps<
+  M extends ModelDeployment = ModelDeployment,
+  J extends TrainingJob = TrainingJob,
+  D extends DriftMonitor = DriftMonitor,
+  S extends TrackingServer = TrackingServer,
+> {
   /**
    * Name of the installation; prefixes `app.kubernetes.io/instance` labels.
    * @default 'mlops'
@@ -135,6 +143,20 @@ export interface MlopsPlatformProps {
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
+  /**
+   * Labels and annotations on every Kubernetes object the platform creates (and the pods), and pull
+   * secrets of every pod it builds; each workload's own `labels`, `annotations` and `imagePullSecrets`
+   * merge over them. Objects rendered by Helm charts (kube-prometheus-stack, the HTTPRoute) are not covered.
+   * @default - none
+   */
+  readonly workloadDefaults?: WorkloadMetadataOptions;
+  /**
+   * The classes (or factories) the platform builds its models, training jobs, drift monitors and
+   * tracking server with, e.g. `{ model: AcmeModel }` for a company subclass of `ModelDeployment`:
+   * `addModel` then builds an `AcmeModel` and `platform.models` holds it, typed as one.
+   * @default - the library's classes
+   */
+  readonly constructs?: PlatformConstructs<M, J, D, S>;
 }
 
 const constructId = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, { message: 'must be an id such as "Churn" (letters and digits)' });
@@ -166,6 +188,10 @@ const schema = z.strictObject({
     .optional(),
   removalPolicy: removalPolicySchema.default('retain'),
   storageClassName: k8sNameOrToken.optional(),
+  workloadDefaults: z.strictObject(workloadMetadataShape).optional(),
+  constructs: z
+    .strictObject({ model: constructFactory.optional(), trainingJob: constructFactory.optional(), driftMonitor: constructFactory.optional(), trackingServer: constructFactory.optional() })
+    .optional(),
 });
 
 /**
@@ -174,7 +200,14 @@ const schema = z.strictObject({
  * the MLflow tracking server. Training jobs, models, monitoring and drift
  * monitors attach to it.
  */
-export class MlopsPlatform extends Construct implements IMlopsPlatform {
+export class MlopsPlatform<
+    M extends ModelDeployment = ModelDeployment,
+    J extends TrainingJob = TrainingJob,
+    D extends DriftMonitor = DriftMonitor,
+    S extends TrackingServer = TrackingServer,
+  >
+  extends Construct
+  implements IMlopsPlatform {
   public readonly instanceName: string;
   public readonly namespace: MlopsNamespace;
   /** The namespace name. */
@@ -182,21 +215,24 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
   public readonly cluster: IClusterConnection;
   public readonly artifactStore: IArtifactStore;
   public readonly database: IRegistryDatabase;
-  public readonly trackingServer: TrackingServer;
+  public readonly trackingServer: S;
   /** In-cluster URI of the tracking server. */
   public readonly trackingUri: string;
   public readonly cloudIdentity?: ICloudIdentity;
   public readonly monitoring?: IMonitoringSink;
   /** Served models, by id. */
-  public readonly models: Record<string, ModelDeployment> = {};
+  public readonly models: Record<string, M> = {};
   /** Training jobs, by id. */
-  public readonly trainingJobs: Record<string, TrainingJob> = {};
+  public readonly trainingJobs: Record<string, J> = {};
   /** Drift monitors, by id. */
-  public readonly driftMonitors: Record<string, DriftMonitor> = {};
+  public readonly driftMonitors: Record<string, D> = {};
+  /** Labels, annotations and pull secrets every workload of the platform starts from. */
+  public readonly workloadDefaults?: WorkloadMetadataOptions;
+  private readonly constructs: PlatformConstructs<M, J, D, S>;
   /** The fleet-wide retraining policy its drift monitors start from. */
   public readonly retraining: RetrainingPolicy;
 
-  constructor(scope: Construct, id: string, props: MlopsPlatformProps = {}) {
+  constructor(scope: Construct, id: string, props: MlopsPlatformProps<M, J, D, S> = {}) {
     super(scope, id);
     const p = parseProps(schema, props, this);
     const path = this.node.path;
@@ -205,6 +241,10 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
     if (p.database && p.postgres) fail(path, 'postgres', 'got both database and postgres; postgres configures the default database and is ignored with database');
 
     const removalPolicy = p.removalPolicy as RemovalPolicy;
+    this.workloadDefaults = p.workloadDefaults;
+    this.constructs = (p.constructs ?? {}) as PlatformConstructs<M, J, D, S>;
+    if (p.workloadDefaults) applyObjectMetadata(this, { labels: p.workloadDefaults.labels, annotations: p.workloadDefaults.annotations });
+    const defaults = p.workloadDefaults;
     this.instanceName = p.name;
     this.retraining = p.retraining ?? {};
     this.cloudIdentity = p.cloudIdentity;
@@ -225,11 +265,11 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
       p.artifactStore ??
       new VolumeArtifactStore(this, 'Artifacts', { storageClassName, ...(p.artifactVolume as object), namespace: this.namespace, removalPolicy });
     this.database =
-      p.database ?? new InClusterPostgres(this, 'Database', { storageClassName, ...(p.postgres as object), namespace: this.namespace, removalPolicy });
+      p.database ?? new InClusterPostgres(this, 'Database', { storageClassName, ...withDefaults((p.postgres ?? {}) as WorkloadOptions, defaults), namespace: this.namespace, removalPolicy });
     this.artifactStore.useNamespace?.(this.namespace);
     this.database.useNamespace?.(this.namespace);
-    this.trackingServer = new TrackingServer(this, 'Tracking', {
-      ...(p.tracking as object),
+    this.trackingServer = buildWith(this.constructs.trackingServer, TrackingServer, this, 'Tracking', 'constructs.trackingServer', {
+      ...withDefaults((p.tracking ?? {}) as WorkloadOptions, defaults),
       namespace: this.namespace,
       artifactStore: this.artifactStore,
       database: this.database,
@@ -245,8 +285,8 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
    * Serves a model on the platform: it gets the tracking URI, network allows,
    * a serving identity and monitoring. Its construct id is `Model<id>`.
    */
-  public addModel(id: string, props: Omit<ModelDeploymentProps, 'platform'>): ModelDeployment {
-    const model = new ModelDeployment(this, `Model${id}`, { ...props, platform: this });
+  public addModel(id: string, props: Omit<ModelDeploymentProps, 'platform'>): M {
+    const model = buildWith(this.constructs.model, ModelDeployment, this, `Model${id}`, 'constructs.model', { ...props, platform: this });
     this.models[id] = model;
     return model;
   }
@@ -255,8 +295,8 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
    * Adds a one-off or scheduled training job that gets the tracking URI,
    * artifact-store access, identity, network allows and monitoring. Its construct id is `Training<id>`.
    */
-  public addTrainingJob(id: string, props: Omit<TrainingJobProps, 'platform'>): TrainingJob {
-    const job = new TrainingJob(this, `Training${id}`, { ...props, platform: this });
+  public addTrainingJob(id: string, props: Omit<TrainingJobProps, 'platform'>): J {
+    const job = buildWith(this.constructs.trainingJob, TrainingJob, this, `Training${id}`, 'constructs.trainingJob', { ...props, platform: this });
     this.trainingJobs[id] = job;
     return job;
   }
@@ -267,11 +307,13 @@ export class MlopsPlatform extends Construct implements IMlopsPlatform {
    * persists. Its construct id is `Drift<id>`. Props it leaves out come from the platform's
    * {@link MlopsPlatformProps.retraining} policy.
    */
-  public addDriftMonitor(id: string, props: Omit<DriftMonitorProps, 'platform'>): DriftMonitor {
+  public addDriftMonitor(id: string, props: Omit<DriftMonitorProps, 'platform'>): D {
     const { afterConsecutiveRuns, ...defaults } = this.retraining;
     const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
     const retrain = props.retrain && { ...defined({ afterConsecutiveRuns }), ...defined(props.retrain) } as DriftMonitorProps['retrain'];
-    const monitor = new DriftMonitor(this, `Drift${id}`, { ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this });
+    const monitor = buildWith(this.constructs.driftMonitor, DriftMonitor, this, `Drift${id}`, 'constructs.driftMonitor', {
+      ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this,
+    });
     this.driftMonitors[id] = monitor;
     return monitor;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cronSchedule, duration, imageRef, positiveInt } from '../core/validators';
 import { resourcesSchema, type ResourceOptions } from '../core/workload';
+import { workloadOptionsShape, type WorkloadOptions } from '../core/workload-options';
 
 /**
  * The canary judge of a model (`canary.judge`): a CronJob running the library's
@@ -9,7 +10,7 @@ import { resourcesSchema, type ResourceOptions } from '../core/workload';
  * (`@champion` moves to the challenger's version) or rolled back (`@challenger` removed);
  * in both cases the canary scales to zero until the next challenger. See docs/serving.md.
  */
-export interface CanaryJudgeOptions {
+export interface CanaryJudgeOptions extends WorkloadOptions {
   /**
    * When the judge runs (5-field cron).
    * @default '*\/10 * * * *' (every 10 minutes)
@@ -61,6 +62,7 @@ export const canaryJudgeSchema = z.strictObject({
   prometheusUrl: z.string().regex(/^https?:\/\/[^/:]+(:\d+)?(\/.*)?$/, { message: 'must be an http(s) URL such as "http://prometheus.monitoring.svc:9090"' }).optional(),
   image: imageRef.optional(),
   resources: resourcesSchema.default({ cpu: '50m', memory: '128Mi' }),
+  ...workloadOptionsShape,
 });
 
 /** {@link CanaryJudgeOptions} with every default applied: what the judge is built from. */

@@ -8,6 +8,8 @@ import { cronPeriodSeconds } from '../core/validators';
 import { urlPort, type EgressTarget } from '../core/network';
 import { CANARY_PUSH_JOB } from '../core/observability';
 import { buildPodSpec, type EnvVar } from '../core/workload';
+import { applyWorkloadOptions, withDefaults, type WorkloadMetadataOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { allowEgressTargets } from '../cluster/mlops-namespace';
 import type { IMlopsPlatform } from '../core/platform-context';
@@ -39,6 +41,10 @@ export interface CanaryJudgeProps {
   /** Image with Python 3 (the model's MLflow image unless `options.image`). */
   readonly image: string;
   readonly labels: Record<string, string>;
+  /** What the judge starts from: the platform's defaults and the model's pull secrets. */
+  readonly workloadDefaults?: WorkloadMetadataOptions;
+  /** The model's construct path, for errors (the options are its `canary.judge`). */
+  readonly at: string;
 }
 
 /**
@@ -60,6 +66,8 @@ export class CanaryJudge extends Construct {
     const { platform, options: o } = props;
     const ns = platform.namespace.name;
     const name = `${props.modelName}-canary-judge`;
+    const workload = withDefaults(o, props.workloadDefaults);
+    applyObjectMetadata(this, workload, props.at);
     this.cronJobName = name;
     this.periodSeconds = cronPeriodSeconds(o.schedule);
     const labels = { ...props.labels, 'app.kubernetes.io/component': 'canary-judge' };
@@ -105,7 +113,7 @@ export class CanaryJudge extends Construct {
       { name: 'JUDGE_CANARY_REPLICAS', value: String(props.canaryReplicas) },
       ...(pushgatewayUrl ? [{ name: 'JUDGE_PUSHGATEWAY_URL', value: pushgatewayUrl }, { name: 'JUDGE_PUSH_JOB', value: CANARY_PUSH_JOB }] : []),
     ];
-    const pod = buildPodSpec({
+    const pod = buildPodSpec(applyWorkloadOptions({
       serviceAccountName: this.identity.serviceAccountName,
       automountServiceAccountToken: true, // it scales the canary through the API server
       restartPolicy: 'Never',
@@ -119,7 +127,7 @@ export class CanaryJudge extends Construct {
         volumeMounts: [{ name: 'program', mountPath: PROGRAM_DIR, readOnly: true }],
         writablePaths: ['/tmp'],
       }],
-    });
+    }, workload, props.at, { propPrefix: 'canary.judge.' }));
     const jobLabels = { ...labels, ...podLabels, ...platform.trackingClientLabels() };
     this.cronJob = new CronJobV1(this, 'Resource', {
       metadata: { name, namespace: ns, labels },

@@ -8,6 +8,8 @@ import { parseProps } from '../core/props';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
+import { withDefaults, type WorkloadOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { DisruptionBudgets } from '../cluster/disruption-budgets';
 import type { IMlopsPlatform } from '../core/platform-context';
@@ -38,7 +40,7 @@ export type { ModelAutoscalingOptions, ModelCanaryOptions, ModelGatewayOptions, 
 export const MODEL_CLIENT_LABEL = 'mlops.cdktf.io/model-client';
 
 /** Properties of a {@link ModelDeployment}. */
-export interface ModelDeploymentProps {
+export interface ModelDeploymentProps extends WorkloadOptions {
   /** The platform: tracking URI, namespace and network policies, identity, artifact store, monitoring. */
   readonly platform: IMlopsPlatform;
   /**
@@ -64,8 +66,6 @@ export interface ModelDeploymentProps {
   readonly command?: string[];
   /** Args of a custom server. @default - the image's */
   readonly args?: string[];
-  /** Extra environment variables. @default - none */
-  readonly env?: Record<string, string>;
   /** Metrics of a custom server, or false when it has none. @default - prometheus-fastapi-instrumentator names on the serving port */
   readonly metrics?: ModelMetricsOptions | false;
   /** Server worker processes per pod (registry models). @default 1 */
@@ -159,6 +159,9 @@ export class ModelDeployment extends Construct {
     claimKubernetesName(this, props.name !== undefined ? 'name' : 'model', 'Service', platform.namespace.name, name);
     for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
 
+    const workload = withDefaults(p, platform.workloadDefaults);
+    applyObjectMetadata(this, workload);
+
     const ns = platform.namespace.name;
     const ident = { name, instance: platform.instanceName, component: 'model-server' };
     const labels = standardLabels(ident, { [MODEL_LABEL]: name });
@@ -174,7 +177,7 @@ export class ModelDeployment extends Construct {
       inferenceLogs = { binding, uri: this.inferenceLogUri };
     }
     const pods = new ModelPods({
-      props: p, server, platform, labels, podSelector: this.podSelector, inferenceLogs,
+      props: p, server, platform, labels, podSelector: this.podSelector, inferenceLogs, workload, at: this.node.path,
       serviceAccountName: this.identity.serviceAccountName,
       scripts: server.registry ? servingScriptsConfigMap(p.platform.namespace, ns) : undefined,
     });
@@ -230,6 +233,7 @@ export class ModelDeployment extends Construct {
         slo: { latencyP95Seconds: p.slo.latencyP95Seconds, errorRatio: p.slo.errorRatio },
         metrics: { requestDuration: metrics.requestDuration, requestsTotal: metrics.requestsTotal, statusLabel: metrics.statusLabel },
         image: p.mlflowImage, labels,
+        workloadDefaults: { ...platform.workloadDefaults, imagePullSecrets: workload.imagePullSecrets }, at: this.node.path,
       });
     }
     if (metrics) {

@@ -3,6 +3,7 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { readScript } from '../core/assets';
 import { SharedProgram } from '../core/shared-program';
 import { buildPodSpec, type ContainerOptions, type EnvVar, type PodSpec } from '../core/workload';
+import { applyWorkloadOptions, type WorkloadOptions } from '../core/workload-options';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { REGISTRY_PORT, type ModelServer, type ParsedModelProps } from './model-props';
@@ -40,6 +41,10 @@ export interface ModelPodsOptions {
   /** The wrapper script (registry models). */
   readonly scripts?: ConfigMapV1;
   readonly inferenceLogs?: InferenceLogs;
+  /** The model's workload options, the platform's defaults merged in. */
+  readonly workload: WorkloadOptions;
+  /** Construct path, for errors. */
+  readonly at: string;
 }
 
 /**
@@ -59,7 +64,7 @@ export class ModelPods {
   public spec(variant: VariantName, source: string): PodSpec {
     const { props: p, scripts } = this.o;
     const logs = this.o.inferenceLogs?.binding;
-    return buildPodSpec({
+    return buildPodSpec(applyWorkloadOptions({
       serviceAccountName: this.o.serviceAccountName,
       security: p.security,
       containers: [this.container(variant, source)],
@@ -75,7 +80,7 @@ export class ModelPods {
         whenUnsatisfiable: 'ScheduleAnyway',
         labelSelector: [{ matchLabels: withVariant(this.o.podSelector, variant) }],
       })),
-    });
+    }, this.o.workload, this.o.at));
   }
 
   private container(variant: VariantName, source: string): ContainerOptions {
@@ -87,7 +92,6 @@ export class ModelPods {
       { name: 'MLOPS_MODEL_VARIANT', value: variant },
       ...platform.trackingClientEnv(),
       ...(inferenceLogs ? [...inferenceLogs.binding.env, { name: 'MLOPS_INFERENCE_LOG_URI', value: inferenceLogs.uri }] : []),
-      ...Object.entries(p.env).map(([k, value]) => ({ name: k, value })),
     ];
     const health = server.healthPath;
     const probes = {

@@ -3,6 +3,7 @@ import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
 import { dnsSubdomainName, gatewayHostname, imageRef, ingressClassName, k8sName, k8sNamePrefix, noDotDot, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
+import { workloadOptionsShape } from '../core/workload-options';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { RequestRateMetrics } from './request-rate-metrics';
 import { canaryJudgeSchema, type CanaryJudgeOptions } from './canary-judge-props';
@@ -133,7 +134,6 @@ export const modelDeploymentSchema = z.strictObject({
   healthPath: urlPath.optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
-  env: z.record(z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, { message: 'must be an environment variable name' }), z.string()).default({}),
   metrics: z.union([
     z.literal(false),
     z.strictObject({
@@ -193,6 +193,7 @@ export const modelDeploymentSchema = z.strictObject({
   security: securityOptionsSchema.optional(),
   waitForRollout: z.boolean().optional(),
   requestRateMetrics: z.custom<RequestRateMetrics>((v) => v instanceof RequestRateMetrics, { message: 'must be a RequestRateMetrics' }).optional(),
+  ...workloadOptionsShape,
 });
 
 /** @internal */

@@ -6,6 +6,8 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { Password } from '@cdktf/provider-random/lib/password';
 import { generatedPassword } from '../core/providers';
 import { parseProps } from '../core/props';
+import { applyWorkloadOptions, workloadOptionsShape, type WorkloadOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
 import { cpuQuantity, imageRef, k8sName, memoryQuantity } from '../core/validators';
 import { selectorLabels, standardLabels, type ComponentIdentity } from '../core/labels';
 import { buildPodSpec, envFromSecret, securityOptionsSchema, type SecurityOptions } from '../core/workload';
@@ -18,7 +20,7 @@ import type { IRegistryDatabase, SecretKeySelector } from './registry-database';
 import type { WorkloadResource } from '../core/workload-resource';
 
 /** Properties of an {@link InClusterPostgres}. */
-export interface InClusterPostgresProps {
+export interface InClusterPostgresProps extends WorkloadOptions {
   /** Namespace to run in; its network policies admit only the tracking server. */
   readonly namespace: MlopsNamespace;
   /**
@@ -75,6 +77,7 @@ const schema = z.strictObject({
   memory: memoryQuantity.default('512Mi'),
   removalPolicy: removalPolicySchema.default('retain'),
   security: securityOptionsSchema.optional(),
+  ...workloadOptionsShape,
 });
 
 const PORT = 5432;
@@ -116,6 +119,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
     this.namespace = p.namespace;
     this.name = p.name;
     const ns = p.namespace.name;
+    applyObjectMetadata(this, p);
     const ident: ComponentIdentity = { name: 'postgres', instance: p.name, component: 'database' };
     const labels = standardLabels(ident);
     this.podLabels = selectorLabels(ident);
@@ -153,7 +157,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
         updateStrategy: [{ type: 'RollingUpdate' }],
         template: {
           metadata: { labels },
-          spec: buildPodSpec({
+          spec: buildPodSpec(applyWorkloadOptions({
             security: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, ...p.security },
             terminationGracePeriodSeconds: 60,
             containers: [
@@ -176,7 +180,7 @@ export class InClusterPostgres extends Construct implements IRegistryDatabase {
                 livenessProbe: { tcpPort: 'postgres', timing: { periodSeconds: 20, failureThreshold: 6 } },
               },
             ],
-          }),
+          }, p, this.node.path)),
         },
         volumeClaimTemplate: [
           {

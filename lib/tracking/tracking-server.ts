@@ -23,6 +23,8 @@ import type { IRegistryDatabase } from '../stores/registry-database';
 import { podSecurityProblems } from '../core/workload';
 import { claimKubernetesName } from '../core/names';
 import type { WorkloadResource } from '../core/workload-resource';
+import { applyWorkloadOptions, workloadOptionsShape, type WorkloadOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
 
 /** Built-in authentication of the tracking server (MLflow `basic-auth` app). */
 export interface TrackingAuthOptions {
@@ -77,7 +79,7 @@ export interface TrackingIngressOptions {
 }
 
 /** Properties of a {@link TrackingServer}. */
-export interface TrackingServerProps {
+export interface TrackingServerProps extends WorkloadOptions {
   readonly namespace: MlopsNamespace;
   /** Where run artifacts live. */
   readonly artifactStore: IArtifactStore;
@@ -171,6 +173,7 @@ const schema = z.strictObject({
   cloudIdentity: contracts.cloudIdentity().optional(),
   monitoring: contracts.monitoringSink().optional(),
   security: securityOptionsSchema.optional(),
+  ...workloadOptionsShape,
 });
 
 const PORT = 5000;
@@ -221,6 +224,7 @@ export class TrackingServer extends Construct {
     const store = p.artifactStore as IArtifactStore;
     const database = p.database as IRegistryDatabase;
     const ns = namespace.name;
+    applyObjectMetadata(this, p);
 
     const replicasProblem = store.trackingReplicasProblem(p.replicas);
     if (replicasProblem) fail(this.node.path, 'replicas', `got ${p.replicas}; ${replicasProblem}`);
@@ -318,7 +322,7 @@ export class TrackingServer extends Construct {
     ];
     const sharedWritable = this.authEnabled ? ['/tmp', AUTH_CONFIG_DIR] : ['/tmp'];
     const rwo = store.trackingReplicasProblem(2) !== undefined;
-    const podSpec = buildPodSpec({
+    const podSpec = buildPodSpec(applyWorkloadOptions({
       serviceAccountName: this.identity.serviceAccountName,
       security: p.security,
       affinity: artifacts.affinity,
@@ -364,7 +368,7 @@ export class TrackingServer extends Construct {
         p.replicas > 1
           ? [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: [{ matchLabels: this.podLabels }] }]
           : undefined,
-    });
+    }, p, this.node.path));
 
     this.deployment = new DeploymentV1(this, 'Resource', {
       metadata: { name: p.name, namespace: ns, labels },

@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { parseProps } from '../core/props';
+import { withDefaults, type SecretEnvValue, type WorkloadOptions } from '../core/workload-options';
+import { applyObjectMetadata } from '../core/object-metadata';
 import { fail } from '../core/errors';
 import { cronPeriodSeconds } from '../core/validators';
 import { selectorLabels, standardLabels } from '../core/labels';
@@ -41,7 +43,7 @@ export interface ScratchOptions {
 }
 
 /** Properties of a {@link TrainingJob}. */
-export interface TrainingJobProps {
+export interface TrainingJobProps extends WorkloadOptions {
   /** The platform the job attaches to: namespace, tracking server, artifact store, identity, monitoring. */
   readonly platform: IMlopsPlatform;
   /** Name of the Job or CronJob (and prefix of its other objects). */
@@ -126,7 +128,7 @@ export interface TrainingJobProps {
    * Env from keys of existing Secrets, e.g. `{ HF_TOKEN: { secretName: 'hf', key: 'token' } }`.
    * @default - none
    */
-  readonly secretEnv?: Record<string, { readonly secretName: string; readonly key: string }>;
+  readonly secretEnv?: Record<string, SecretEnvValue>;
   /**
    * Existing Secrets whose every key becomes an env var of the data-validation and training steps.
    * @default - none
@@ -249,6 +251,8 @@ export class TrainingJob extends Construct {
     const { gateModel } = checkTrainingProps(p, props, this.node.path);
     const platform = p.platform as IMlopsPlatform;
     const ns = platform.namespace.name;
+    const workload = withDefaults(p, platform.workloadDefaults);
+    applyObjectMetadata(this, workload);
 
     const ident = { name: 'training-job', instance: p.name, component: 'training' };
     const labels = standardLabels(ident);
@@ -283,6 +287,7 @@ export class TrainingJob extends Construct {
       props: p, platform, artifacts, gate, workersServiceName, program: this.programFiles,
       serviceAccountName: this.identity.serviceAccountName,
       experimentName: this.experimentName,
+      workload, at: this.node.path,
     });
     const run = trainingRun(this, { props: p, namespace: ns, labels, podSpec: this.podSpec, podLabels: podTemplateLabels });
     this.job = run.job;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
-import { cidr, labelsSchema, noDotDot, tolerationSchema, cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
+import { cidr, labelsSchema, noDotDot, cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
+import { workloadOptionsShape } from '../core/workload-options';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { DISTRIBUTED_ENV_NAMES } from './distributed';
 import { checkPromotionGate, promotionGateSchema } from './promotion-gate';
@@ -25,6 +26,7 @@ const egressTarget = z.strictObject({
 });
 
 export const trainingJobSchema = z.strictObject({
+  ...workloadOptionsShape,
   platform: z.custom<IMlopsPlatform>((v) => typeof v === 'object' && v !== null && 'trackingClientEnv' in v && 'namespace' in v, {
     message: 'must be an IMlopsPlatform (e.g. an MlopsPlatform)',
   }),
@@ -43,12 +45,10 @@ export const trainingJobSchema = z.strictObject({
   suspend: z.boolean().default(false),
   resources: resourcesSchema.default({ cpu: '1', memory: '2Gi' }),
   gpus: nonNegativeInt.default(0),
-  nodeSelector: labelsSchema.optional(),
-  tolerations: z.array(tolerationSchema).optional(),
   scratch: z.strictObject({ sizeLimit: memoryQuantity, mountPath: absPath.default('/scratch') }).optional(),
   sharedMemory: memoryQuantity.optional(),
   env: z.record(envVarName, z.string()).default({}),
-  secretEnv: z.record(envVarName, z.strictObject({ secretName: k8sName, key: z.string().min(1) })).default({}),
+  secretEnv: workloadOptionsShape.secretEnv.unwrap().default({}),
   envFromSecrets: z.array(k8sName).default([]),
   workers: positiveInt.default(1),
   masterPort: z.number().int().min(1024, { message: 'must be between 1024 and 65535' }).max(65535, { message: 'must be between 1024 and 65535' }).default(29500),

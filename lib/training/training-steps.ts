@@ -1,10 +1,11 @@
 import type { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { buildPodSpec, envFromSecret, type ContainerOptions, type EnvVar, type PodSpec, type Toleration, type Volume, type VolumeMount } from '../core/workload';
+import { buildPodSpec, type ContainerOptions, type EnvVar, type PodSpec, type Toleration, type Volume, type VolumeMount } from '../core/workload';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { distributedEnv, rankZeroOnly } from './distributed';
 import { GATE_SCRIPT_DIR, promotionGateCommand, promotionGateEnv, RUN_DIR, RUN_ID_FILE, type GateDriftSource, type ParsedPromotionGate } from './promotion-gate';
 import type { ParsedTrainingProps } from './training-props';
+import { applyWorkloadOptions, secretEnvVars, type WorkloadOptions } from '../core/workload-options';
 import { TRAINING_PROGRAM_DIR } from './training-program';
 
 /** Container names of the steps (the pod failure policy names them). */
@@ -26,6 +27,10 @@ export interface TrainingPodOptions {
   readonly gate?: { readonly options: ParsedPromotionGate; readonly script: ConfigMapV1; readonly modelName: string; readonly drift?: GateDriftSource };
   /** The ConfigMap with the training program's files, mounted into the training step. */
   readonly program?: ConfigMapV1;
+  /** The job's workload options, the platform's defaults merged in (env and placement are applied here). */
+  readonly workload: WorkloadOptions;
+  /** Construct path, for errors. */
+  readonly at: string;
 }
 
 /**
@@ -48,7 +53,7 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
     ...(p.model ? [{ name: 'MLOPS_MODEL_NAME', value: p.model }] : []),
     { name: 'MLOPS_RUN_ID_FILE', value: RUN_ID_FILE },
     ...Object.entries(p.env).map(([name, value]) => ({ name, value })),
-    ...Object.entries(p.secretEnv).map(([name, ref]) => envFromSecret(name, ref.secretName, ref.key)),
+    ...secretEnvVars(p.secretEnv),
   ];
 
   const volumes: Volume[] = [...artifacts.volumes];
@@ -105,7 +110,7 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
   }
   const main = steps.pop()!;
 
-  return buildPodSpec({
+  return buildPodSpec(applyWorkloadOptions({
     serviceAccountName: o.serviceAccountName,
     security: p.security,
     restartPolicy: 'Never',
@@ -117,5 +122,5 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
       (p.gpus > 0 ? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] : undefined),
     affinity: artifacts.affinity,
     subdomain: distributed ? o.workersServiceName : undefined,
-  });
+  }, o.workload, o.at, { env: true, tolerations: true }));
 }
