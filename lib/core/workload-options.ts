@@ -265,6 +265,10 @@ export function applyWorkloadOptions(opts: PodOptions, w: WorkloadOptions, at: s
   const ownMounts = mountsOf(w.volumeMounts, 'volumeMounts');
   const names = new Set(library.map((c) => c.name));
   const sidecarVolumes: Volume[] = [];
+  if (w.sidecars?.length && opts.automountServiceAccountToken) {
+    // Kubernetes mounts the token into every container of the pod: a sidecar would get the workload's API access.
+    fail(at, 'sidecars', `got ${w.sidecars.length} sidecar(s); this pod mounts a service-account token to call the Kubernetes API (${library.map((c) => c.name).join(', ')}), and every container of the pod would get it; run the sidecar's work elsewhere`);
+  }
   const sidecars: ContainerOptions[] = (w.sidecars ?? []).map((s, i) => {
     if (names.has(s.name)) fail(at, `sidecars[${i}].name`, `got ${JSON.stringify(s.name)}; the pod already has a container of that name (${[...names].join(', ')}); choose another`);
     names.add(s.name);
