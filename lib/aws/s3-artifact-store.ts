@@ -119,7 +119,8 @@ export class S3ArtifactStore extends S3ArtifactStoreBase {
     } else {
       this.encryptionKey = new EncryptionKey(this, 'EncryptionKey', {
         description: `SSE-KMS for MLflow artifacts in s3://${p.bucketName}`,
-        alias: `mlops/s3/${p.bucketName}`,
+        // KMS alias names admit no "."; bucket names do (e.g. "my.company.models").
+        alias: `mlops/s3/${p.bucketName.replaceAll('.', '-')}`,
         removalPolicy: removal,
       });
       this.kmsKeyArn = this.encryptionKey.keyArn;
