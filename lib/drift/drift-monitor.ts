@@ -235,8 +235,8 @@ export class DriftMonitor extends Construct {
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
     const p = parseProps(driftMonitorSchema, props, this);
-    const { inferenceLog, retrainCronJob } = checkDriftProps(p, this.node.path);
     const platform = p.platform as IMlopsPlatform;
+    const { inferenceLog, retrainCronJob } = checkDriftProps(p, this.node.path, platform.namespace.literalName);
     const ns = platform.namespace.name;
     const store = platform.artifactStore;
     const workload = withDefaults(p, platform.workloadDefaults);

@@ -105,7 +105,7 @@ export function defaultMinRows(bins: number, psiThreshold: number): number {
 }
 
 /** Checks what the schema cannot: unique features, `current` against `format`, data file types, the retrain target. */
-export function checkDriftProps(p: ParsedDriftProps, path: string): CheckedDriftProps {
+export function checkDriftProps(p: ParsedDriftProps, path: string, namespace: string): CheckedDriftProps {
   const minRows = p.minRows ?? defaultMinRows(p.bins, p.psiThreshold);
   if (minRows > p.sampleRows) {
     const what = p.minRows === undefined ? `the default minRows ${minRows} (3 × (bins − 1) / psiThreshold)` : `${minRows}`;
@@ -133,12 +133,16 @@ export function checkDriftProps(p: ParsedDriftProps, path: string): CheckedDrift
       fail(path, key, `got ${JSON.stringify(p[key])}; with format "${p.format}" the file must end in .csv, .tsv (optionally .gz, .bz2, .zst, .xz, .zip), .parquet or .pq; or set format to csv or parquet`);
     }
   }
-  return { inferenceLog, retrainCronJob: p.retrain ? retrainCronJob(p.retrain.trainingJob as RetrainTarget, path) : undefined };
+  return { inferenceLog, retrainCronJob: p.retrain ? retrainCronJob(p.retrain.trainingJob as RetrainTarget, path, namespace) : undefined };
 }
 
 /** Only a scheduled training (a CronJob) can be re-run. */
-function retrainCronJob(target: RetrainTarget & { node?: { path: string } }, path: string): string {
+function retrainCronJob(target: RetrainTarget & { node?: { path: string } }, path: string, namespace: string): string {
   const name = target.cronJobName;
+  const there = target.namespaceName;
+  if (there !== undefined && !Token.isUnresolved(there) && !Token.isUnresolved(namespace) && there !== namespace) {
+    fail(path, 'retrain.trainingJob', `got ${target.node?.path ?? 'a training job'}, whose CronJob is in namespace "${there}"; this drift monitor runs in namespace "${namespace}" and its Role may start Jobs there only: retrain a training job of the same platform (namespace)`);
+  }
   if (!name) {
     fail(path, 'retrain.trainingJob', `got ${target.node?.path ?? 'a training job'} without cronJobName; only a scheduled TrainingJob (a CronJob) can be re-run, give it a schedule`);
   }

@@ -13,6 +13,12 @@ import type { EgressTarget } from '../core/network';
 export interface RetrainTarget {
   /** Name of the training CronJob; a one-off Job (no CronJob) cannot be re-triggered. */
   readonly cronJobName?: string;
+  /**
+   * Namespace of the CronJob. The drift monitor's Role is namespaced, so it can only re-run
+   * training in its own namespace; a target elsewhere is refused at construct time.
+   * @default - the drift monitor's namespace
+   */
+  readonly namespaceName?: string;
 }
 
 /** When persistent drift starts retraining. */

@@ -229,6 +229,8 @@ export class TrainingJob extends Construct {
   public readonly experimentName: string;
   /** The CronJob's name, when scheduled. */
   public readonly cronJobName?: string;
+  /** Namespace of the Job or CronJob (the platform's). */
+  public readonly namespaceName: string;
   /** Labels that select this job's pods (all runs). */
   public readonly podLabels: Record<string, string>;
   /** The pod spec shared by every run, for inspection. */
@@ -260,6 +262,7 @@ export class TrainingJob extends Construct {
     this.jobName = p.name;
     this.experimentName = p.experimentName ?? p.name;
     this.cronJobName = p.schedule ? p.name : undefined;
+    this.namespaceName = platform.namespace.literalName;
     const workersServiceName = `${p.name}-workers`;
     claimKubernetesName(this, 'name', p.schedule ? 'CronJob' : 'Job', ns, p.name);
     if (p.workers > 1) claimKubernetesName(this, 'name', 'Service', ns, workersServiceName);

@@ -71,4 +71,22 @@ describe('impossible configurations', () => {
       }),
     ).not.toThrow();
   });
+  it('a drift monitor that retrains a job of another platform (namespace), naming both', () => {
+    const DRIFT = { model: 'churn', reference: 'd/r.parquet', current: 'logs/churn/', features: [{ name: 'a' }] };
+    const m = messageOf((stack) => {
+      const a = new MlopsPlatform(stack, 'A', { namespace: 'team-a' });
+      const b = new MlopsPlatform(stack, 'B', { namespace: 'team-b', monitoring: false });
+      const job = b.addTrainingJob('Churn', { ...TRAIN, name: 'churn', schedule: '@daily' });
+      a.addDriftMonitor('Churn', { ...DRIFT, retrain: { trainingJob: job } });
+    });
+    expect(m).toMatch(/test\/A\/DriftChurn:\n {2}- retrain\.trainingJob: got test\/B\/TrainingChurn, whose CronJob is in namespace "team-b"; this drift monitor runs in namespace "team-a"/);
+    // The same platform is fine, and so is a hand-made target in the same namespace.
+    expect(() =>
+      synthStack((stack) => {
+        const a = new MlopsPlatform(stack, 'A', { namespace: 'team-a' });
+        a.addDriftMonitor('Churn', { ...DRIFT, retrain: { trainingJob: a.addTrainingJob('Churn', { ...TRAIN, name: 'churn', schedule: '@daily' }) } });
+        a.addDriftMonitor('Other', { ...DRIFT, model: 'other', retrain: { trainingJob: { cronJobName: 'other', namespaceName: 'team-a' } } });
+      }),
+    ).not.toThrow();
+  });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Construct } from 'constructs';
 import {
   DriftMonitor,
-  InClusterPostgres,
   MlopsPlatform,
   ModelDeployment,
   TrackingServer,
