@@ -1,3 +1,4 @@
+/// <reference types="vitest" preserve="true" />
 /**
  * Test helpers for stacks built with cdktf-mlops, for vitest (cdktf ships
  * Jest-only matchers). Import from `cdktf-mlops/testing`:
@@ -38,7 +39,7 @@ export interface CdktfMatchers<R = unknown> {
 
 declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface Assertion<T = any> extends CdktfMatchers<T> {}
+  interface Matchers<T = any> extends CdktfMatchers<T> {}
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends CdktfMatchers {}
 }

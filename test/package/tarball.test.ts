@@ -3,6 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SynthesizedJson } from '../../lib/testing';
+import { describeDiagnostics, missingProviders, requireTerraform, terraformValidate } from '../support/terraform';
+import { inCi } from '../support/tools';
+import { COMPANY_REPO } from './company-repo';
 
 /**
  * The packed tarball, installed into an empty project the way a user would
@@ -14,8 +18,14 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 let dir: string;
 let tarball: string;
 
-const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CHECKPOINT_DISABLE: '1', npm_config_fund: 'false', npm_config_audit: 'false' } });
+const run = (cmd: string, args: string[], cwd: string) => {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CHECKPOINT_DISABLE: '1', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+};
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cdktf-mlops-consumer-'));
@@ -27,7 +37,8 @@ beforeAll(() => {
   // The peers (the providers alone are hundreds of MB) come from this checkout's node_modules as file:
   // links, at the versions the project pins; npm installs the tarball and its own dependencies for real.
   const peers = [...Object.keys(pkg.peerDependencies).filter((name) => name !== 'vitest'), 'typescript', '@types/node', 'cdktf-cli'];
-  const linked = Object.fromEntries(peers.map((name) => [name, `file:${join(root, 'node_modules', name)}`]));
+  // vitest too, for the company repo's own tests (an optional peer, so not in `peers`' version check).
+  const linked = Object.fromEntries([...peers, 'vitest'].map((name) => [name, `file:${join(root, 'node_modules', name)}`]));
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: linked }));
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], consumer);
   for (const name of peers) expect(JSON.parse(readFileSync(join(consumer, 'node_modules', name, 'package.json'), 'utf8')).version).toBe(pkg.devDependencies[name]);
@@ -54,17 +65,21 @@ app.synth();
 console.log(JSON.stringify({ uri, rejected, deployments: Object.keys(resourcesOf(json, 'kubernetes_deployment_v1')).length }));
 `,
   );
+  for (const [file, text] of Object.entries(COMPANY_REPO)) {
+    mkdirSync(join(consumer, 'app', 'acme'), { recursive: true });
+    writeFileSync(join(consumer, 'app', 'acme', file), text);
+  }
   writeFileSync(
     join(consumer, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', outDir: 'build', types: ['node'], skipLibCheck: true },
-      include: ['app/*.ts'],
+      include: ['app/**/*.ts'],
     }),
   );
 }, 300_000);
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir && !process.env.MLOPS_KEEP_CONSUMER) rmSync(dir, { recursive: true, force: true }); // keep it to debug a failure
 });
 
 describe('the packed tarball', () => {
@@ -125,6 +140,59 @@ describe('the packed tarball', () => {
     const files = lines.filter((l) => /\.d\.c?ts$/.test(l));
     expect(files.some((f) => f.endsWith('/node_modules/cdktf-mlops/dist/index.d.ts'))).toBe(true);
     expect(files.filter((f) => /\/node_modules\/zod\/|\/index-structs\//.test(f))).toEqual([]);
+  });
+
+  describe('a company repo built on it (app/acme: test/package/company-repo.ts)', () => {
+    const consumer = () => join(dir, 'consumer');
+    it('uses typed props only: no addOverride, no snake_case Terraform JSON', () => {
+      for (const [file, text] of Object.entries(COMPANY_REPO).filter(([f]) => !f.endsWith('.test.ts'))) {
+        expect(text, file).not.toMatch(/addOverride|escapeHatch|image_pull_secrets|secret_key_ref|volume_mount/);
+      }
+    });
+
+    it('type-checks strictly (above, with the app) and synthesizes with cdktf validations on', () => {
+      run(join(consumer(), 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], consumer());
+      const out = JSON.parse(run('node', ['build/acme/main.js'], consumer()).trim().split('\n').pop()!);
+      expect(out).toEqual({ models: ['Churn'], modelClass: 'AcmeModel', team: 'risk' });
+      const json = JSON.parse(readFileSync(join(consumer(), 'out-acme', 'stacks', 'acme', 'cdk.tf.json'), 'utf8'));
+      const model = Object.values(json.resource.kubernetes_deployment_v1 as Record<string, any>).find((d) => d.metadata.name === 'churn');
+      expect(model.metadata.labels).toMatchObject({ 'acme.com/team': 'risk', 'acme.com/env': 'prod' });
+      expect(model.metadata.annotations['acme.com/owner']).toBe('risk@acme.com');
+      const pod = model.spec.template.spec;
+      expect(pod.container.map((c: any) => c.name)).toEqual(['model', 'acme-audit']);
+      expect(pod.container[0].env).toContainEqual({ name: 'ACME_API_TOKEN', value_from: { secret_key_ref: { name: 'acme-api', key: 'token' } } });
+      expect(pod.container[1].security_context).toEqual(pod.container[0].security_context);
+      expect(pod.image_pull_secrets).toEqual([{ name: 'acme-registry' }]);
+      // The company's providers, MinIO store (a dotted bucket) and managed database are the ones used.
+      expect(Object.keys(json.provider)).toEqual(expect.arrayContaining(['kubernetes', 'helm']));
+      expect(json.provider.kubernetes[0].config_context).toBe('acme-prod');
+      expect(JSON.stringify(json)).toContain('s3://my.company.models/mlflow');
+      expect(json.resource.kubernetes_stateful_set_v1).toBeUndefined(); // no in-cluster Postgres
+    });
+
+    it('runs its own vitest snapshot through cdktf-mlops/testing (written once, then matched in CI mode)', () => {
+      const vitest = join(consumer(), 'node_modules', '.bin', 'vitest');
+      // The outer vitest's own variables (VITEST, VITEST_POOL_ID, ...) and CI are not the company's.
+      const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'CI' && k !== 'NODE_ENV')), CHECKPOINT_DISABLE: '1', NO_COLOR: '1' };
+      execFileSync(vitest, ['run', '--dir', 'app', '--root', consumer()], { cwd: consumer(), encoding: 'utf8', stdio: 'pipe', env });
+      const snap = join(consumer(), 'app', 'acme', '__snapshots__', 'acme.test.ts.snap');
+      expect(readFileSync(snap, 'utf8')).toContain('acme-audit');
+      // CI mode writes no snapshot: a run that matches is a real comparison.
+      const ci = execFileSync(vitest, ['run', '--dir', 'app', '--root', consumer()], { cwd: consumer(), encoding: 'utf8', stdio: 'pipe', env: { ...env, CI: 'true' } });
+      expect(ci).toMatch(/Tests +\S*4 passed/);
+    });
+
+    const terraform = requireTerraform();
+    it.skipIf(!terraform.available && !inCi)(`passes the real terraform validate${terraform.available ? '' : ` [skipped: ${terraform.reason}]`}`, (ctx) => {
+      if (!terraform.available) expect.fail(terraform.reason);
+      const json = JSON.parse(readFileSync(join(consumer(), 'out-acme', 'stacks', 'acme', 'cdk.tf.json'), 'utf8')) as SynthesizedJson;
+      const missing = missingProviders(json);
+      if (missing.length > 0) {
+        console.warn(`terraform validate of the company repo SKIPPED: no provider binary for ${missing.join(', ')}`);
+        ctx.skip();
+      }
+      expect(describeDiagnostics(terraformValidate(json).filter((d) => d.severity === 'error'))).toEqual([]);
+    }, 240_000);
   });
 });
 
