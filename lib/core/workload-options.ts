@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fail as failAt } from './errors';
 import { annotationsSchema, envVarName, imageRef, k8sName, labelsSchema, memoryQuantity, noDotDot, tolerationSchema } from './validators';
-import { resourcesSchema, type ContainerOptions, type EnvVar, type PodOptions, type ResourceOptions, type Toleration, type Volume } from './workload';
+import { resourcesSchema, type ContainerOptions, type EnvVar, type PodOptions, type ProbeOptions, type ResourceOptions, type Toleration, type Volume } from './workload';
 
 /*
  * The options every workload construct (tracking server, model, training job, drift monitor,
@@ -77,6 +77,12 @@ export interface SidecarOptions {
   readonly volumeMounts?: WorkloadVolumeMount[];
   /** Directories the sidecar writes to; each gets its own emptyDir (not shared with the workload's). @default - none */
   readonly writablePaths?: string[];
+  /** @default - none */
+  readonly startupProbe?: ProbeOptions;
+  /** A sidecar of a long-running server should have one, as the library's containers do. @default - none */
+  readonly readinessProbe?: ProbeOptions;
+  /** @default - none */
+  readonly livenessProbe?: ProbeOptions;
 }
 
 /** Labels, annotations and pull secrets: what {@link MlopsPlatform} can set once for every object it creates. */
@@ -154,6 +160,18 @@ const volume = z
     message: 'must have exactly one source: secret, configMap, emptyDir or persistentVolumeClaim',
   });
 const port = z.number().int({ message: 'must be a whole number' }).min(1024, { message: 'must be 1024 or more (pods run as non-root)' }).max(65535, { message: 'must be at most 65535' });
+const probeTiming = z.strictObject({
+  initialDelaySeconds: z.number().int().min(0).optional(),
+  periodSeconds: z.number().int().min(1).optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+  failureThreshold: z.number().int().min(1).optional(),
+}).optional();
+const probePort = z.union([port, z.string().regex(/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, { message: 'must be a port number or name' })]);
+const probe = z.union([
+  z.strictObject({ httpGet: z.strictObject({ path: z.string().regex(/^\//, { message: 'must start with "/"' }), port: probePort }), timing: probeTiming }),
+  z.strictObject({ exec: z.array(z.string()).min(1), timing: probeTiming }),
+  z.strictObject({ tcpPort: probePort, timing: probeTiming }),
+], { message: 'must be a probe: { httpGet: { path, port } }, { exec: [...] } or { tcpPort }' });
 const sidecar = z.strictObject({
   name: k8sName,
   image: imageRef,
@@ -165,6 +183,9 @@ const sidecar = z.strictObject({
   resources: resourcesSchema.optional(),
   volumeMounts: z.array(mount).optional(),
   writablePaths: z.array(absPath).optional(),
+  startupProbe: probe.optional(),
+  readinessProbe: probe.optional(),
+  livenessProbe: probe.optional(),
 });
 
 /** The zod fields of {@link WorkloadMetadataOptions}, for the platform's defaults. */
@@ -286,6 +307,9 @@ export function applyWorkloadOptions(opts: PodOptions, w: WorkloadOptions, at: s
       env: [...Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value })), ...secretEnvVars(s.secretEnv)],
       ports: s.ports,
       resources: s.resources ?? { cpu: '50m', memory: '64Mi' },
+      startupProbe: s.startupProbe,
+      readinessProbe: s.readinessProbe,
+      livenessProbe: s.livenessProbe,
       volumeMounts: mounts.length ? mounts : undefined,
     };
   });
