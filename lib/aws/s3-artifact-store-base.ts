@@ -33,6 +33,8 @@ export abstract class S3ArtifactStoreBase extends Construct implements IArtifact
   public abstract readonly kmsKeyArn?: string;
   /** Region of the bucket, for `AWS_REGION` and the `kms:ViaService` condition. */
   public abstract readonly region: string;
+  /** Every grant is an IAM policy scoped to its prefix. */
+  public readonly scopesPrefixes = true;
   /** Key prefix of the store inside the bucket, without a trailing "/" (e.g. `mlflow`), or "" for the whole bucket. */
   public abstract readonly prefix: string;
 

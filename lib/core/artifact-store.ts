@@ -42,6 +42,13 @@ export interface IArtifactStore {
   readonly artifactsDestination: string;
   /** Network egress the bound pods need (object store endpoints). */
   readonly egress: EgressTarget[];
+  /**
+   * Whether `bind()` limits access to the request's `prefix` (S3: an IAM policy per grant). A store
+   * whose pods reach all of it (a volume mounted whole, shared S3-compatible credentials) leaves it
+   * unset, and a workload asked to limit access to a prefix refuses rather than ignore it.
+   * @default false
+   */
+  readonly scopesPrefixes?: boolean;
   /** The URI under which a workload bound to the store finds `path` (e.g. `s3://bucket/path` or `/mnt/artifacts/path`). */
   uriOf(path: string): string;
   /** Wires one workload to the store and grants its identity the access asked for. */

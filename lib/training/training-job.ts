@@ -188,7 +188,10 @@ export interface TrainingJobProps extends WorkloadOptions {
    */
   readonly artifactAccess?: 'none' | 'read' | 'readwrite';
   /**
-   * Key prefix the access is limited to, e.g. `datasets/churn/`.
+   * Key prefix the access is limited to, e.g. `datasets/churn/`. Only stores that scope access by
+   * prefix (`IArtifactStore.scopesPrefixes`; S3: an IAM policy per grant) can honour it; with the
+   * in-cluster volume store (mounted whole) or an S3-compatible store (shared credentials) it is refused
+   * rather than ignored.
    * @default - the whole store
    */
   readonly artifactPrefix?: string;
@@ -275,6 +278,10 @@ export class TrainingJob extends Construct {
     const access = p.artifactAccess ?? 'none';
     if (p.artifactPrefix && access === 'none') {
       fail(this.node.path, 'artifactPrefix', `got ${JSON.stringify(p.artifactPrefix)} without artifactAccess; set artifactAccess to 'read' or 'readwrite'`);
+    }
+    if (p.artifactPrefix && !store.scopesPrefixes) {
+      const where = (store as unknown as { node?: { path: string } }).node?.path ?? 'the platform\'s store';
+      fail(this.node.path, 'artifactPrefix', `got ${JSON.stringify(p.artifactPrefix)}; the artifact store (${store.kind}, ${where}) gives its pods all of it (a volume mounted whole, shared credentials), so access cannot be limited to a prefix: leave artifactPrefix out, or use a store that scopes grants such as S3ArtifactStore`);
     }
     const artifacts: ArtifactBinding =
       access === 'none'

@@ -12,9 +12,9 @@ import { resourcesOf, synthStack } from '../../lib/testing';
  * every workload that binds it.
  */
 const BUCKET = 'my.company.models';
-const workloads = (p: MlopsPlatform) => {
+const workloads = (p: MlopsPlatform, scopesPrefixes = true) => {
   p.addModel('Churn', { model: 'models:/churn@champion', inferenceLogging: true });
-  const t = p.addTrainingJob('Churn', { name: 'churn', image: 'ghcr.io/acme/train:1.0.0', command: ['python', 'train.py'], artifactAccess: 'readwrite', artifactPrefix: 'datasets/churn/', schedule: '@daily' });
+  const t = p.addTrainingJob('Churn', { name: 'churn', image: 'ghcr.io/acme/train:1.0.0', command: ['python', 'train.py'], artifactAccess: 'readwrite', ...(scopesPrefixes ? { artifactPrefix: 'datasets/churn/' } : {}), schedule: '@daily' });
   p.addDriftMonitor('Churn', { model: 'churn', reference: 'datasets/churn/ref.parquet', current: 'inference-logs/churn/', features: [{ name: 'a' }], retrain: { trainingJob: t } });
 };
 
@@ -42,7 +42,7 @@ describe(`a bucket named ${BUCKET}`, () => {
   it('the S3-compatible store (MinIO)', () => {
     const { json } = synthStack((stack) => {
       const store = new S3CompatibleArtifactStore(stack, 'Artifacts', { bucketName: BUCKET, endpoint: 'http://minio.storage.svc:9000', credentialsSecret: { name: 'minio' }, peers: [{ namespace: 'storage' }] });
-      workloads(new MlopsPlatform(stack, 'P', { artifactStore: store }));
+      workloads(new MlopsPlatform(stack, 'P', { artifactStore: store }), false); // shared credentials: no prefix scoping
     });
     expect(JSON.stringify(json)).toContain(`s3://${BUCKET}/mlflow`);
   });

@@ -89,4 +89,8 @@ describe('impossible configurations', () => {
       }),
     ).not.toThrow();
   });
+  it('an artifact prefix on the volume store, which cannot scope access and would ignore it', () => {
+    const m = messageOf((stack) => new MlopsPlatform(stack, 'P').addTrainingJob('T', { ...TRAIN, name: 't', artifactAccess: 'read', artifactPrefix: 'datasets/churn/' }));
+    expect(m).toMatch(/artifactPrefix: got "datasets\/churn\/"; the artifact store \(volume, test\/P\/Artifacts\) gives its pods all of it/);
+  });
 });
