@@ -146,7 +146,7 @@ export interface MlopsPlatformProps<
   /**
    * Labels and annotations on every Kubernetes object the platform creates (and the pods), and pull
    * secrets of every pod it builds; each workload's own `labels`, `annotations` and `imagePullSecrets`
-   * merge over them. Objects rendered by Helm charts (kube-prometheus-stack, the HTTPRoute) are not covered.
+   * merge over them. Objects rendered by Helm charts (the disruption budgets, kube-prometheus-stack, the HTTPRoute) are not covered.
    * @default - none
    */
   readonly workloadDefaults?: WorkloadMetadataOptions;

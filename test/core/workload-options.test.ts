@@ -112,9 +112,9 @@ describe('workload options on every workload construct', () => {
     });
   }
 
-  it('labels every object of the construct, not only the workload (Service, ServiceAccount, network policies, PDB)', () => {
+  it('labels every object of the construct, not only the workload (Service, ServiceAccount, network policies, HPA)', () => {
     const { json } = synthStack((stack) => new MlopsPlatform(stack, 'P').addModel('Churn', { model: 'models:/churn@champion', labels: { 'acme.com/team': 'risk' } }));
-    for (const type of ['kubernetes_service_v1', 'kubernetes_service_account_v1', 'kubernetes_network_policy_v1', 'kubernetes_pod_disruption_budget_v1', 'kubernetes_horizontal_pod_autoscaler_v2']) {
+    for (const type of ['kubernetes_service_v1', 'kubernetes_service_account_v1', 'kubernetes_network_policy_v1', 'kubernetes_horizontal_pod_autoscaler_v2']) {
       const mine = Object.values(resourcesOf(json, type)).filter((r: any) => String(r.metadata?.name).includes('churn'));
       expect(mine.length, type).toBeGreaterThan(0);
       for (const r of mine) expect(r.metadata.labels['acme.com/team'], `${type} ${r.metadata.name}`).toBe('risk');
@@ -307,7 +307,7 @@ describe('wrong types inside the new nested props give ValidationErrors only', (
         }
       }
       expect(failures).toEqual([]);
-    });
+    }, 600_000);
   }
   it('platform defaults and factories', () => {
     const failures: string[] = [];
@@ -321,7 +321,7 @@ describe('wrong types inside the new nested props give ValidationErrors only', (
       }
     }
     expect(failures).toEqual([]);
-  });
+  }, 600_000);
 });
 
 export type { SynthesizedJson };
