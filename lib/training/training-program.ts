@@ -19,7 +19,8 @@ export interface ChurnExampleTraining {
   readonly programFiles: Record<string, string>;
   readonly env: Record<string, string>;
   readonly artifactAccess: 'readwrite';
-  readonly artifactPrefix: string;
+  /** The reference prefix, when the store can limit access to it (`IArtifactStore.scopesPrefixes`). */
+  readonly artifactPrefix?: string;
 }
 
 /**
@@ -28,7 +29,8 @@ export interface ChurnExampleTraining {
  * `contract`), logged and registered in MLflow, run in the MLflow `-full` image on a CPU. It also
  * writes its training features as Parquet to `<store>/<referencePrefix>reference.parquet`, the
  * reference a `DriftMonitor` of the model compares requests with (so the job gets read-write
- * access to that prefix only). Spread into the TrainingJob's props:
+ * access to that prefix only, where the store scopes grants by prefix; a volume store gives it the
+ * whole volume). Spread into the TrainingJob's props:
  * `platform.addTrainingJob('Churn', { name: 'churn', model: 'churn', ...churnExampleTraining(platform) })`.
  */
 export function churnExampleTraining(platform: IMlopsPlatform, options: { readonly referencePrefix?: string; readonly rows?: number } = {}): ChurnExampleTraining {
@@ -42,6 +44,6 @@ export function churnExampleTraining(platform: IMlopsPlatform, options: { readon
       ...(options.rows !== undefined ? { CHURN_ROWS: String(options.rows) } : {}),
     },
     artifactAccess: 'readwrite',
-    artifactPrefix: prefix,
+    ...(platform.artifactStore.scopesPrefixes ? { artifactPrefix: prefix } : {}),
   };
 }
