@@ -32,8 +32,10 @@ const WORKLOAD = {
   volumeMounts: [{ volume: 'acme-creds', mountPath: '/etc/acme/creds' }, { volume: 'acme-cache', mountPath: '/var/cache/acme', readOnly: false }, { volume: 'acme-shared', mountPath: '/mnt/shared' }],
   nodeSelector: { 'acme.com/pool': 'ml' },
   tolerations: [{ key: 'acme.com/ml', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
-  priorityClassName: 'acme-high',
 };
+// Only where apply does not wait for pods: the apply tier's API server has no such PriorityClass, and its
+// admission refuses pods naming one, so the rollouts Terraform waits for (tracking, Postgres) would never end.
+const UNWAITED = { priorityClassName: 'acme-high' };
 export function addAllFeaturesPlatform(scope: Construct): MlopsPlatform {
   const platform = new MlopsPlatform(scope, 'Platform', {
     tracking: { ingress: { host: 'mlflow.example.com', clusterIssuer: 'letsencrypt' }, ...WORKLOAD, sidecars: [SIDECAR] },
@@ -57,6 +59,7 @@ export function addAllFeaturesPlatform(scope: Construct): MlopsPlatform {
     dataValidation: { command: ['python', 'validate.py'] },
     promotionGate: { metric: 'val_auc', direction: 'higher_is_better', threshold: 0.85, compareToChampion: true },
     ...WORKLOAD,
+    ...UNWAITED,
     sidecars: [SIDECAR],
   });
   platform.addModel('Churn', {
@@ -64,6 +67,7 @@ export function addAllFeaturesPlatform(scope: Construct): MlopsPlatform {
     canary: { model: 'models:/churn@challenger', weight: 10 },
     inferenceLogging: true,
     ...WORKLOAD,
+    ...UNWAITED,
     env: { ACME_REGION: 'eu' },
     sidecars: [SIDECAR],
   });
