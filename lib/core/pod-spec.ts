@@ -24,6 +24,7 @@ export interface PodSpec {
   readonly container?: Container[];
   readonly volume?: Volume[];
   readonly imagePullSecrets?: { readonly name: string }[];
+  readonly priorityClassName?: string;
 }
 
 /** Pod-level security settings. */

@@ -66,7 +66,7 @@ export const canaryJudgeSchema = z.strictObject({
 });
 
 /** {@link CanaryJudgeOptions} with every default applied: what the judge is built from. */
-export interface ParsedCanaryJudge {
+export interface ParsedCanaryJudge extends WorkloadOptions {
   readonly schedule: string;
   readonly window: string;
   readonly minRequests: number;

@@ -27,8 +27,6 @@ function publicProps(): Map<string, string[]> {
     if (!(sym.flags & ts.SymbolFlags.Class)) continue;
     const decl = sym.valueDeclaration as ts.ClassDeclaration | undefined;
     if (!decl || ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Abstract) continue;
-    // A private constructor (built through a static `of()`, like DisruptionBudgets) cannot be called from the package.
-    if (decl.members.some((m) => ts.isConstructorDeclaration(m) && ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Private)) continue;
     const ctor = checker.getTypeOfSymbolAtLocation(sym, decl).getConstructSignatures()[0];
     const props = ctor?.getParameters()[2];
     if (!ctor || !props || ctor.getParameters()[1]?.name !== 'id') continue;
