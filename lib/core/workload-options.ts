@@ -188,14 +188,14 @@ const sidecar = z.strictObject({
   livenessProbe: probe.optional(),
 });
 
-/** The zod fields of {@link WorkloadMetadataOptions}, for the platform's defaults. */
+/** The zod fields of {@link WorkloadMetadataOptions}, for the platform's defaults. @internal */
 export const workloadMetadataShape = {
   labels: userLabels.optional(),
   annotations: userAnnotations.optional(),
   imagePullSecrets: z.array(k8sName).optional(),
 };
 
-/** The zod fields of {@link WorkloadOptions}; each workload's schema extends its own with them. */
+/** The zod fields of {@link WorkloadOptions}; each workload's schema extends its own with them. @internal */
 export const workloadOptionsShape = {
   ...workloadMetadataShape,
   podLabels: userLabels.optional(),

@@ -29,6 +29,7 @@ export interface PlatformConstructs<
   readonly trackingServer?: ConstructFactory<TrackingServerProps, S>;
 }
 
+/** @internal */
 export const constructFactory = z.custom<ConstructFactory<unknown, unknown>>((v) => typeof v === 'function', {
   message: 'must be a class extending the library\'s (e.g. class AcmeModel extends ModelDeployment) or a function (scope, id, props) => construct',
 });
