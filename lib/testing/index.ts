@@ -1,4 +1,3 @@
-/// <reference types="vitest" preserve="true" />
 /**
  * Test helpers for stacks built with cdktf-mlops, for vitest (cdktf ships
  * Jest-only matchers). Import from `cdktf-mlops/testing`:

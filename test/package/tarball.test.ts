@@ -72,7 +72,7 @@ console.log(JSON.stringify({ uri, rejected, deployments: Object.keys(resourcesOf
   writeFileSync(
     join(consumer, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', outDir: 'build', types: ['node'], skipLibCheck: true },
+      compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', outDir: 'build', types: ['node', 'vitest'] /* vitest first: cdktf-mlops/testing augments its Matchers */, skipLibCheck: true },
       include: ['app/**/*.ts'],
     }),
   );
