@@ -50,7 +50,7 @@ export function platformFromSpec(scope: Construct, id: string, spec: PlatformSpe
 function build(scope: Construct, id: string, spec: Json): MlopsPlatform {
   const { kind, ...backend } = (spec.backend ?? { kind: 'in-cluster' }) as Json;
   const props: Json = {
-    ...pick(spec, ['name', 'namespace', 'createNamespace', 'retraining', 'removalPolicy', 'storageClassName', 'tracking']),
+    ...pick(spec, ['name', 'namespace', 'createNamespace', 'retraining', 'removalPolicy', 'storageClassName', 'workloadDefaults', 'tracking']),
     ...(spec.monitoring === false ? { monitoring: false } : spec.monitoring !== undefined ? { monitoringOptions: spec.monitoring } : {}),
     ...(kind === 'aws' ? awsBackend(scope, backend, spec) : pick(backend, ['kubeconfig', 'artifactVolume', 'postgres'])),
   };

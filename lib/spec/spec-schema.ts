@@ -100,10 +100,10 @@ const dvcRemote = dvcRemoteSchema
   })
   .describe('A DvcRemote (the props of addDvcRemote): the artifact store as a DVC remote, its `dvc remote add` commands a stack output.');
 
-const platformLevel = mlopsPlatformSchema.pick({ name: true, namespace: true, createNamespace: true, retraining: true, removalPolicy: true, storageClassName: true });
+const platformLevel = mlopsPlatformSchema.pick({ name: true, namespace: true, createNamespace: true, retraining: true, removalPolicy: true, storageClassName: true, workloadDefaults: true });
 
 /** @internal The keys an environment may override (everything but the environments themselves). */
-export const OVERRIDABLE = ['stack', 'name', 'namespace', 'createNamespace', 'backend', 'tracking', 'monitoring', 'retraining', 'removalPolicy', 'storageClassName', 'models', 'dvcRemotes'] as const;
+export const OVERRIDABLE = ['stack', 'name', 'namespace', 'createNamespace', 'backend', 'tracking', 'monitoring', 'retraining', 'removalPolicy', 'storageClassName', 'workloadDefaults', 'models', 'dvcRemotes'] as const;
 
 const envName = k8sName.describe('An environment name such as "staging"');
 

@@ -62,7 +62,7 @@ export interface ModelSpec {
 }
 
 /** One platform as a spec describes it. */
-export interface PlatformSpec extends Pick<MlopsPlatformProps, 'name' | 'namespace' | 'createNamespace' | 'retraining' | 'removalPolicy' | 'storageClassName'> {
+export interface PlatformSpec extends Pick<MlopsPlatformProps, 'name' | 'namespace' | 'createNamespace' | 'retraining' | 'removalPolicy' | 'storageClassName' | 'workloadDefaults'> {
   /** Name of the Terraform stack. @default - the platform name */
   readonly stack?: string;
   /** @default { kind: 'in-cluster' } */

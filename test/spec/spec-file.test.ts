@@ -175,4 +175,19 @@ describe('platformFromSpec', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error!.problems).toEqual([{ propPath: 'models.Churn.serving.minReplicas', message: 'got 5; must be at most maxReplicas (2)' }]);
   });
+
+  it('passes workloadDefaults to the platform: every object gets the labels, every pod the pull secrets', () => {
+    const { json } = synthStack((stack) =>
+      platformFromSpec(stack, 'Platform', {
+        workloadDefaults: { labels: { 'acme.com/team': 'risk' }, imagePullSecrets: ['acme-registry'] },
+        models: { Churn: { serving: { model: 'models:/churn@champion' } } },
+      }),
+    );
+    const deployments = Object.values(json.resource!.kubernetes_deployment_v1 as Record<string, any>);
+    expect(deployments.length).toBeGreaterThan(0);
+    for (const d of deployments) {
+      expect(d.metadata.labels['acme.com/team']).toBe('risk');
+      expect(d.spec.template.spec.image_pull_secrets).toEqual([{ name: 'acme-registry' }]);
+    }
+  });
 });
