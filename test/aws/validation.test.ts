@@ -6,16 +6,9 @@ import { RdsRegistryDatabase, type RdsRegistryDatabaseProps } from '../../lib/aw
 import { EksClusterConnection } from '../../lib/aws/eks-cluster-connection';
 import { ValidationError } from '../../lib/core/errors';
 import { bucketNameProblem } from '../../lib/aws/validators';
+import { synthErrorOf } from '../support/errors';
 
-function errorOf(build: (stack: any) => void): ValidationError {
-  try {
-    synthStack(build);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
+const errorOf = (build: (stack: any) => void): ValidationError => synthErrorOf(build);
 
 const dbProps: RdsRegistryDatabaseProps = {
   namespace: 'mlops',

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsPlatform, MlopsNamespace, ModelDeployment, ValidationError } from '../../lib';
+import { MlopsPlatform, MlopsNamespace, ModelDeployment } from '../../lib';
 import { synthStack } from '../../lib/testing';
+import { synthErrorOf } from '../support/errors';
 
 /** Configurations that cannot work are refused at construct time, naming both sides. */
-const messageOf = (build: Parameters<typeof synthStack>[0]) => {
-  try {
-    synthStack(build);
-  } catch (e) {
-    if (e instanceof ValidationError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-};
+const messageOf = (build: Parameters<typeof synthStack>[0]) => synthErrorOf(build).message;
 const TRAIN = { image: 'ghcr.io/acme/train:1.0.0', command: ['python', 'train.py'] };
 
 describe('impossible configurations', () => {

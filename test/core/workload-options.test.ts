@@ -11,6 +11,7 @@ import {
   type WorkloadOptions,
 } from '../../lib';
 import { allContainers, resourceNamed, resourcesOf, secureDefaultViolations, synthStack, type SynthesizedJson } from '../../lib/testing';
+import { synthErrorOf } from '../support/errors';
 
 /*
  * The shared workload options (lib/core/workload-options.ts, lib/core/object-metadata.ts) on every
@@ -39,15 +40,7 @@ const everything: WorkloadOptions = {
   priorityClassName: 'acme-high',
 };
 
-const messageOf = (build: (stack: any) => void) => {
-  try {
-    synthStack(build);
-  } catch (e) {
-    if (e instanceof ValidationError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-};
+const messageOf = (build: (stack: any) => void) => synthErrorOf(build).message;
 
 const podOf = (r: any) => r.spec.template?.spec ?? r.spec.job_template.spec.template.spec;
 const templateOf = (r: any) => r.spec.template?.metadata ?? r.spec.job_template.spec.template.metadata;
