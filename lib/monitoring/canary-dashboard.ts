@@ -1,10 +1,9 @@
 import { AnnotationQueryBuilder, RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
-import type { ModelWatch } from '../core/observability';
 
 /*
- * The canary judge on a model's dashboard (models with `canary.judge`): each promotion and
+ * The canary judge on the model dashboard (for models with `canary.judge`): each promotion and
  * rollback as an annotation across every panel, the judge's outcome and the versions the
  * variants serve over time, and the evidence it decided on. Kept apart from dashboards.ts,
  * which calls this for judged models.
@@ -20,9 +19,8 @@ function panel(title: string, unit: string, queries: DataqueryBuilder[]): Timese
   return new TimeseriesBuilder().title(title).unit(unit).datasource(DATASOURCE).span(8).height(8).targets(queries);
 }
 
-/** Adds the canary judge's annotations and row to a model dashboard. */
-export function addCanaryJudge(d: DashboardBuilder, m: ModelWatch): DashboardBuilder {
-  const sel = `namespace="${m.namespace}", model="${m.model}"`;
+/** Adds the canary judge's annotations and row to a model dashboard; `sel` picks the model's series. */
+export function addCanaryJudge(d: DashboardBuilder, sel: string): DashboardBuilder {
   for (const [outcome, color, title] of [['promoted', 'green', 'challenger promoted'], ['rolled_back', 'red', 'challenger rolled back']] as const) {
     d.annotation(
       new AnnotationQueryBuilder()

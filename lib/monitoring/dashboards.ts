@@ -1,9 +1,8 @@
-import { DashboardBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableHide, VariableRefresh, VariableSort, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { GraphThresholdsStyleMode, LegendDisplayMode, LegendPlacement } from '@grafana/grafana-foundation-sdk/common';
-import { Token } from '../core/cdktf';
 import type { DriftWatch, ModelWatch, TrackingServerWatch, TrainingWatch, WatchTarget } from '../core/observability';
 import { histogramBase, scrapeJobName } from './alert-rules';
 import { OBJECTIVES } from './objectives';
@@ -11,12 +10,13 @@ import { addCanaryJudge } from './canary-dashboard';
 
 /**
  * Grafana dashboards built with the Grafana Foundation SDK from the registered
- * targets: a platform overview, one dashboard per model, training and drift.
+ * targets: a platform overview, a model dashboard, training and drift.
  * Monitoring ships them as ConfigMaps that Grafana's sidecar loads.
  *
- * The fleet dashboards (overview, training, drift) do not grow with the fleet:
- * they select workloads with `namespace`, `model` and `training` variables read
- * from the objective series, and repeat their rows per selected workload.
+ * None of them grows with the fleet: they select workloads with `namespace`,
+ * `model` and `training` variables read from the objective series (the model
+ * dashboard one model at a time, the others repeating their rows per selected
+ * workload).
  *
  * Queries use Grafana's `$__rate_interval` and never `${...}` (Terraform would
  * read it as an interpolation inside the synthesized JSON).
@@ -47,8 +47,8 @@ export interface DashboardJson {
 
 /**
  * Drops what Grafana assumes anyway (a query's datasource equal to its panel's, `transparent: false`,
- * a repeat direction without a repeat, empty overrides and custom settings): one dashboard per model
- * is shipped, so its size counts a thousand times.
+ * a repeat direction without a repeat, empty overrides and custom settings), so the dashboards Grafana
+ * loads stay short.
  */
 function compact(d: Dashboard): DashboardJson {
   const panels = (d.panels ?? []).map((panel) => {
@@ -120,17 +120,6 @@ function variable(name: string, label: string, labelValuesOf: string, label_ = n
 
 const NS = 'namespace=~"$namespace"';
 
-/** Grafana uids are at most 40 characters. */
-function uid(name: string): string {
-  return name.length <= 40 ? name : name.slice(0, 31) + '-' + hash(name);
-}
-
-function hash(s: string): string {
-  let h = 0;
-  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
-
 function overview(targets: readonly WatchTarget[]): Dashboard {
   const d = dashboard('mlops-overview', 'MLOps / Platform overview');
   for (const t of targets.filter((x): x is TrackingServerWatch => x.kind === 'tracking-server')) {
@@ -164,35 +153,45 @@ function overview(targets: readonly WatchTarget[]): Dashboard {
   return d.build();
 }
 
-function model(m: ModelWatch): Dashboard {
-  const sel = `namespace="${m.namespace}", model="${m.model}"`;
-  const bucket = `${histogramBase(m.metrics.requestDuration)}_bucket`;
-  const total = m.metrics.requestsTotal;
-  const errors = (extra = '') =>
-    `sum by (variant) (rate(${total}{${sel}${extra}, ${m.metrics.statusLabel}=~"5.."}${RATE})) / sum by (variant) (rate(${total}{${sel}${extra}}${RATE}))`;
-  const quantile = (p: number, extra = '') => `histogram_quantile(${p}, sum by (le, variant) (rate(${bucket}{${sel}${extra}}${RATE})))`;
-  const deployments = Object.values(m.deployments);
-  const pods = `namespace="${m.namespace}", pod=~"${deployments.map((dep) => `${dep}-.*`).join('|')}", container!="", container!="POD"`;
-  const d = dashboard(uid(modelDashboardName(m)), `MLOps / Model ${m.model}`)
-    .description(`Serving metrics of model ${m.model} in namespace ${m.namespace}: objective p95 ${m.latencyP95Seconds}s, error budget ${m.errorRatio * 100}%.`)
+/**
+ * One "Model" dashboard for every model: pick a namespace and a model, and every panel shows that
+ * model against its own objectives, read from the objective series the alerts join on (drawn as an
+ * `objective` / `budget` line). Its Deployments and autoscaler come from the objective series too
+ * (hidden `deployment` and `hpa` variables), so the dashboard is the same size for 1 or 1,000 models.
+ */
+function model(models: readonly ModelWatch[]): Dashboard {
+  const sel = 'namespace="$namespace", model="$model"';
+  // One query per metric naming (the library's server has one): only the picked model's naming returns data.
+  const namings = [...new Map(models.map((m) => [`${m.metrics.requestsTotal} ${m.metrics.statusLabel} ${histogramBase(m.metrics.requestDuration)}`, m.metrics])).values()];
+  const errors = (extra = '') => namings.map((n) => (legend: string) =>
+    q(`sum by (variant) (rate(${n.requestsTotal}{${sel}${extra}, ${n.statusLabel}=~"5.."}${RATE})) / sum by (variant) (rate(${n.requestsTotal}{${sel}${extra}}${RATE}))`, legend));
+  const quantile = (p: number, extra = '') => namings.map((n) => (legend: string) =>
+    q(`histogram_quantile(${p}, sum by (le, variant) (rate(${histogramBase(n.requestDuration)}_bucket{${sel}${extra}}${RATE})))`, legend));
+  const latencyObjective = q(`max(${OBJECTIVES.latency}{${sel}})`, 'objective');
+  const errorBudget = q(`max(${OBJECTIVES.errorBudget}{${sel}})`, 'budget');
+  const ns = 'namespace="$namespace"';
+  const pods = `${ns}, pod=~"$deployment-.*", container!="", container!="POD"`;
+  const d = dashboard('mlops-model', 'MLOps / Model')
+    .description('Serving metrics of one model against its objectives (p95 latency, error budget); pick the namespace and the model.')
+    .withVariable(single('namespace', 'Namespace', OBJECTIVES.latency))
+    .withVariable(single('model', 'Model', `${OBJECTIVES.latency}{${ns}}`))
+    .withVariable(hidden('deployment', `${OBJECTIVES.deployment}{${sel}}`))
+    .withVariable(hidden('hpa', `${OBJECTIVES.autoscaler}{${sel}}`, 'horizontalpodautoscaler'))
     .withRow(new RowBuilder('Traffic and objectives'))
-    .withPanel(series('Requests per second by variant', 'reqps', [q(`sum by (variant) (rate(${total}{${sel}}${RATE}))`, '{{variant}}')]))
-    .withPanel(series('Error rate by variant (5xx)', 'percentunit', [q(errors(), '{{variant}}')], { threshold: m.errorRatio }))
-    .withPanel(series('Latency p50 / p95 / p99', 's', [0.5, 0.95, 0.99].map((p) => q(quantile(p), `p${p * 100} {{variant}}`)), { span: 24, threshold: m.latencyP95Seconds }))
+    .withPanel(series('Requests per second by variant', 'reqps', namings.map((n) => q(`sum by (variant) (rate(${n.requestsTotal}{${sel}}${RATE}))`, '{{variant}}'))))
+    .withPanel(series('Error rate by variant (5xx)', 'percentunit', [...errors().map((e) => e('{{variant}}')), errorBudget]))
+    .withPanel(series('Latency p50 / p95 / p99', 's', [...[0.5, 0.95, 0.99].flatMap((p) => quantile(p).map((l) => l(`p${p * 100} {{variant}}`))), latencyObjective], { span: 24 }))
     .withRow(new RowBuilder('Canary vs stable'))
-    .withPanel(series('p95 latency: stable', 's', [q(quantile(0.95, ', variant="stable"'), 'stable')], { threshold: m.latencyP95Seconds }))
-    .withPanel(series('p95 latency: canary', 's', [q(quantile(0.95, ', variant="canary"'), 'canary')], { threshold: m.latencyP95Seconds }))
-    .withPanel(series('Error rate: stable', 'percentunit', [q(errors(', variant="stable"'), 'stable')], { threshold: m.errorRatio }))
-    .withPanel(series('Error rate: canary', 'percentunit', [q(errors(', variant="canary"'), 'canary')], { threshold: m.errorRatio }))
+    .withPanel(series('p95 latency: stable', 's', [...quantile(0.95, ', variant="stable"').map((l) => l('stable')), latencyObjective]))
+    .withPanel(series('p95 latency: canary', 's', [...quantile(0.95, ', variant="canary"').map((l) => l('canary')), latencyObjective]))
+    .withPanel(series('Error rate: stable', 'percentunit', [...errors(', variant="stable"').map((e) => e('stable')), errorBudget]))
+    .withPanel(series('Error rate: canary', 'percentunit', [...errors(', variant="canary"').map((e) => e('canary')), errorBudget]))
     .withRow(new RowBuilder('Capacity'))
     .withPanel(series('Replicas vs autoscaler bounds', 'none', [
-      ...Object.entries(m.deployments).map(([variant, dep]) => q(`kube_deployment_status_replicas_available{namespace="${m.namespace}", deployment="${dep}"}`, `available ${variant}`)),
-      ...(m.autoscalerName
-        ? [
-            q(`kube_horizontalpodautoscaler_spec_min_replicas{namespace="${m.namespace}", horizontalpodautoscaler="${m.autoscalerName}"}`, 'autoscaler min'),
-            q(`kube_horizontalpodautoscaler_spec_max_replicas{namespace="${m.namespace}", horizontalpodautoscaler="${m.autoscalerName}"}`, 'autoscaler max'),
-          ]
-        : [q(`vector(${m.minReplicas})`, 'min'), q(`vector(${m.maxReplicas})`, 'max')]),
+      q(`kube_deployment_status_replicas_available{${ns}, deployment=~"$deployment"}`, 'available {{deployment}}'),
+      q(`kube_deployment_spec_replicas{${ns}, deployment=~"$deployment"}`, 'desired {{deployment}}'),
+      q(`kube_horizontalpodautoscaler_spec_min_replicas{${ns}, horizontalpodautoscaler=~"$hpa"}`, 'autoscaler min'),
+      q(`kube_horizontalpodautoscaler_spec_max_replicas{${ns}, horizontalpodautoscaler=~"$hpa"}`, 'autoscaler max'),
     ], { span: 8 }))
     .withPanel(series('CPU vs requests', 'short', [
       q(`sum by (pod) (rate(container_cpu_usage_seconds_total{${pods}}${RATE}))`, 'used {{pod}}'),
@@ -202,8 +201,19 @@ function model(m: ModelWatch): Dashboard {
       q(`sum by (pod) (container_memory_working_set_bytes{${pods}})`, 'used {{pod}}'),
       q(`sum by (pod) (kube_pod_container_resource_requests{${pods}, resource="memory"})`, 'requested {{pod}}'),
     ], { span: 8 }));
-  if (m.canaryJudge) addCanaryJudge(d, m);
+  // The judge's row shows data for models with `canary.judge` only (the others push no `mlops_canary_*`).
+  if (models.some((m) => m.canaryJudge)) addCanaryJudge(d, sel);
   return d.build();
+}
+
+/** A single-value variable, its values the label values of a query. */
+function single(name: string, label: string, labelValuesOf: string): QueryVariableBuilder {
+  return variable(name, label, labelValuesOf).multi(false).includeAll(false);
+}
+
+/** A hidden multi-value variable other queries select with (`=~"$name"`). */
+function hidden(name: string, labelValuesOf: string, label = name): QueryVariableBuilder {
+  return variable(name, name, labelValuesOf, label).hide(VariableHide.HideVariable);
 }
 
 function training(jobs: readonly TrainingWatch[]): Dashboard {
@@ -248,21 +258,12 @@ function drift(monitors: readonly DriftWatch[]): Dashboard {
   return d.build();
 }
 
-/**
- * `mlops-model-<namespace>-<model>`; without the namespace when it is a token
- * (known at apply only), so uids and file names stay stable across synths.
- */
-export function modelDashboardName(m: ModelWatch): string {
-  return Token.isUnresolved(m.namespace) ? `mlops-model-${m.model}` : `mlops-model-${m.namespace}-${m.model}`;
-}
-
-/** All dashboards for the targets (overview, training and drift always; one per model). */
+/** All dashboards for the targets: overview, model, training and drift, each the same size for 1 or 1,000 workloads. */
 export function buildDashboards(targets: readonly WatchTarget[]): DashboardFile[] {
-  const files: DashboardFile[] = [{ group: 'overview', fileName: 'mlops-overview.json', dashboard: compact(overview(targets)) }];
-  for (const m of targets.filter((x): x is ModelWatch => x.kind === 'model')) {
-    files.push({ group: 'models', fileName: `${modelDashboardName(m)}.json`, dashboard: compact(model(m)) });
-  }
-  files.push({ group: 'training', fileName: 'mlops-training.json', dashboard: compact(training(targets.filter((x): x is TrainingWatch => x.kind === 'training'))) });
-  files.push({ group: 'drift', fileName: 'mlops-drift.json', dashboard: compact(drift(targets.filter((x): x is DriftWatch => x.kind === 'drift'))) });
-  return files;
+  return [
+    { group: 'overview', fileName: 'mlops-overview.json', dashboard: compact(overview(targets)) },
+    { group: 'models', fileName: 'mlops-model.json', dashboard: compact(model(targets.filter((x): x is ModelWatch => x.kind === 'model'))) },
+    { group: 'training', fileName: 'mlops-training.json', dashboard: compact(training(targets.filter((x): x is TrainingWatch => x.kind === 'training'))) },
+    { group: 'drift', fileName: 'mlops-drift.json', dashboard: compact(drift(targets.filter((x): x is DriftWatch => x.kind === 'drift'))) },
+  ];
 }

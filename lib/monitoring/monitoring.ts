@@ -18,7 +18,7 @@ import { localChart } from '../core/assets';
 import { canaryRuleGroups } from './canary-rules';
 import { alertmanagerSecrets, buildAlertmanagerConfig, type AlertingProps } from './alertmanager-config';
 import { buildScrapeConfigs } from './scrape-configs';
-import { buildDashboards, modelDashboardName, type DashboardGroup } from './dashboards';
+import { buildDashboards, type DashboardFile, type DashboardGroup } from './dashboards';
 import { validateWatchTarget, watchKey } from './watch-validation';
 import { generatedPassword } from '../core/providers';
 import { lazyLiteralAny, lazyLiteralString } from '../core/literal';
@@ -160,7 +160,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
   public readonly namespaceResource?: NamespaceV1;
   /** Releases of the objective shards (`mlops-objectives-<n>`), in order. */
   public readonly objectiveReleases: Release[] = [];
-  /** Dashboard ConfigMaps, by file name for models and by group otherwise. */
+  /** Dashboard ConfigMaps by group: `overview`, `models`, `training`, `drift`. */
   public readonly dashboardConfigMaps: Record<string, ConfigMapV1> = {};
 
   private readonly targets: WatchTarget[] = [];
@@ -172,6 +172,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
   private objectiveCount = 0;
   private objectivesChart?: string;
   private objectiveGroupsCache?: { targets: number; groups: ReturnType<typeof buildObjectiveGroups> };
+  private dashboardsCache?: { targets: number; files: DashboardFile[] };
 
   constructor(scope: Construct, id: string, props: MonitoringProps = {}) {
     super(scope, id);
@@ -310,7 +311,7 @@ export class Monitoring extends Construct implements IMonitoringSink {
     });
 
     // Dashboards that aggregate all targets: one ConfigMap each, its data produced at synth time.
-    for (const group of ['overview', 'training', 'drift'] as const) {
+    for (const group of ['overview', 'models', 'training', 'drift'] as const) {
       this.dashboardConfigMaps[group] = this.dashboardConfigMap(`Dashboard-${group}`, `mlops-dashboard-${group}`, group, labels);
     }
   }
@@ -326,17 +327,6 @@ export class Monitoring extends Construct implements IMonitoringSink {
     while (this.objectiveReleases.length * OBJECTIVES_PER_GROUP < this.objectiveCount) this.addObjectiveShard();
     const scrape = target.kind === 'model' || target.kind === 'tracking-server' ? target.scrape : undefined;
     if (scrape?.basicAuth) this.copyScrapeSecret(scrape);
-    if (target.kind === 'model') {
-      // One ConfigMap per model keeps each well below the 1 MiB object limit.
-      const file = modelDashboardName(target);
-      const labels = standardLabels({ name: 'monitoring', instance: this.namespaceName, component: 'dashboard' });
-      const dashboards = buildDashboards([target]).filter((d) => d.group === 'models');
-      // Construct ids must not hold tokens: the file name leaves out a namespace given as a token.
-      this.dashboardConfigMaps[file] = new ConfigMapV1(this, `Dashboard-${file.replace(/^mlops-/, '')}`, {
-        metadata: { name: file, namespace: this.prometheusNamespace, labels: { ...labels, ...DASHBOARD_LABEL } },
-        data: Object.fromEntries(dashboards.map((d) => [d.fileName, JSON.stringify(d.dashboard)])),
-      });
-    }
   }
 
   /**
@@ -382,11 +372,19 @@ export class Monitoring extends Construct implements IMonitoringSink {
     return this.objectiveGroupsCache.groups;
   }
 
+  /** The dashboards of all targets, built once per synth rather than once per ConfigMap. */
+  private dashboards(): DashboardFile[] {
+    if (this.dashboardsCache?.targets !== this.targets.length) {
+      this.dashboardsCache = { targets: this.targets.length, files: buildDashboards(this.targets) };
+    }
+    return this.dashboardsCache.files;
+  }
+
   private dashboardConfigMap(id: string, name: string, group: DashboardGroup, labels: Record<string, string>): ConfigMapV1 {
     return new ConfigMapV1(this, id, {
       metadata: { name, namespace: this.prometheusNamespace, labels: { ...labels, ...DASHBOARD_LABEL } },
       data: lazyLiteralAny(() =>
-        Object.fromEntries(buildDashboards(this.targets).filter((d) => d.group === group).map((d) => [d.fileName, JSON.stringify(d.dashboard)])),
+        Object.fromEntries(this.dashboards().filter((d) => d.group === group).map((d) => [d.fileName, JSON.stringify(d.dashboard)])),
       ) as unknown as Record<string, string>,
     });
   }

@@ -22,6 +22,8 @@ export const OBJECTIVES = {
   errorBudget: 'mlops:model_error_budget_ratio',
   /** Value: the autoscaler's maximum. Labels: namespace, model, horizontalpodautoscaler, max_replicas. */
   autoscaler: 'mlops:model_autoscaler_max_replicas',
+  /** Value: 1. Labels: namespace, model, variant, deployment (the model dashboard's Deployments). */
+  deployment: 'mlops:model_deployment_info',
   /** Value: seconds without success after which retraining counts as missed (0: no schedule period). Labels: namespace, cronjob, training, model, severity, period. */
   trainingCronJob: 'mlops:training_cronjob_retrain_after_seconds',
   /** Value: 1. Labels: namespace, job_name, training, model, severity. */
@@ -79,6 +81,7 @@ function modelObjectives(m: ModelWatch): RecordingRule[] {
   return [
     rec(OBJECTIVES.latency, m.latencyP95Seconds, { ...id, severity, objective: String(m.latencyP95Seconds) }),
     rec(OBJECTIVES.errorBudget, m.errorRatio, { ...id, severity, budget: String(m.errorRatio * 100) }),
+    ...Object.entries(m.deployments).map(([variant, deployment]) => rec(OBJECTIVES.deployment, 1, { ...id, variant, deployment })),
     ...(m.autoscalerName ? [rec(OBJECTIVES.autoscaler, m.maxReplicas, { ...id, horizontalpodautoscaler: m.autoscalerName, max_replicas: String(m.maxReplicas) })] : []),
   ];
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { requireTool, itWithTool } from '../support/tools';
 import { ALERTS, buildRuleGroups, renderRuleFile, ruleFileGroups, type RuleOptions } from '../../lib/monitoring/alert-rules';
 import { buildObjectiveGroups, OBJECTIVES } from '../../lib/monitoring/objectives';
+import { buildDashboards } from '../../lib/monitoring/dashboards';
 import type { ModelWatch, WatchTarget } from '../../lib/core/observability';
 import { buildRuleTests, humanizeDuration } from './rule-tests';
 import { run, TARGETS } from './support';
@@ -76,7 +77,11 @@ describe('alert rules', () => {
     const churn = TARGETS[1] as ModelWatch;
     const fleet = Array.from({ length: 1000 }, (_, i) => ({ ...churn, model: `m-${i}`, latencyP95Seconds: i % 2 ? 0.2 : 0.5 }));
     expect(buildRuleGroups(fleet)).toEqual(buildRuleGroups([churn]));
-    expect(buildObjectiveGroups(fleet).map((g) => g.rules.length)).toEqual([500, 500, 500, 500, 500, 500]); // latency, error budget and autoscaler per model
+    // Per model: latency, error budget, autoscaler, and one Deployment series per variant (churn has stable and canary).
+    expect(Object.keys(churn.deployments)).toHaveLength(2);
+    expect(buildObjectiveGroups(fleet).map((g) => g.rules.length)).toEqual(Array(10).fill(500));
+    // The dashboards neither: the model dashboard picks its model with a variable.
+    expect(JSON.stringify(buildDashboards(fleet))).toBe(JSON.stringify(buildDashboards([churn])));
   });
 
   it('never contain Terraform interpolation sequences', () => {

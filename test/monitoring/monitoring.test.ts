@@ -94,7 +94,7 @@ describe('Monitoring', () => {
     expect(values.grafana.sidecar.dashboards).toEqual({ enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
     const maps = Object.values(resourcesOf(json, 'kubernetes_config_map_v1'));
     expect(maps.map((m: any) => m.metadata.name).sort()).toEqual([
-      'mlops-dashboard-drift', 'mlops-dashboard-overview', 'mlops-dashboard-training', 'mlops-model-serving-churn', 'mlops-model-serving-fraud',
+      'mlops-dashboard-drift', 'mlops-dashboard-models', 'mlops-dashboard-overview', 'mlops-dashboard-training',
     ]);
     for (const m of maps as any[]) {
       expect(m.metadata.labels.grafana_dashboard).toBe('1');
@@ -114,9 +114,28 @@ describe('Monitoring', () => {
     expect(JSON.stringify(drift)).toContain('mlops_drift_feature_psi{namespace=~\\"$namespace\\", model=\\"$model\\"}');
     const overview = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-dashboard-overview').data['mlops-overview.json']);
     expect(overview.templating.list.map((v: any) => v.name)).toEqual(['namespace', 'model']);
-    const churn = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-model-serving-churn').data['mlops-model-serving-churn.json']);
-    const titles = churn.panels.map((p: any) => p.title);
+    // One model dashboard for every model: namespace and model picked by variables, nothing of either model baked in.
+    const model = JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-dashboard-models').data['mlops-model.json']);
+    expect(model.uid).toBe('mlops-model');
+    expect(model.templating.list.map((v: any) => [v.name, v.query, v.multi, v.hide ?? 0])).toEqual([
+      ['namespace', 'label_values(mlops:model_latency_p95_objective_seconds, namespace)', false, 0],
+      ['model', 'label_values(mlops:model_latency_p95_objective_seconds{namespace="$namespace"}, model)', false, 0],
+      ['deployment', 'label_values(mlops:model_deployment_info{namespace="$namespace", model="$model"}, deployment)', true, 2],
+      ['hpa', 'label_values(mlops:model_autoscaler_max_replicas{namespace="$namespace", model="$model"}, horizontalpodautoscaler)', true, 2],
+    ]);
+    const text = JSON.stringify(model);
+    expect(text).not.toMatch(/churn|serving/); // (fraud's metric names are its server's, not its name)
+    const titles = model.panels.map((p: any) => p.title);
     expect(titles).toEqual(expect.arrayContaining(['p95 latency: stable', 'p95 latency: canary', 'Replicas vs autoscaler bounds', 'CPU vs requests', 'Memory vs requests']));
+    const exprs = (title: string) => model.panels.find((p: any) => p.title === title).targets.map((t: any) => t.expr);
+    // Each metric naming queried (fraud's server names its series differently); each objective drawn from the series the alerts join on.
+    expect(exprs('Requests per second by variant')).toEqual([
+      'sum by (variant) (rate(http_requests_total{namespace="$namespace", model="$model"}[$__rate_interval]))',
+      'sum by (variant) (rate(fraud_requests_total{namespace="$namespace", model="$model"}[$__rate_interval]))',
+    ]);
+    expect(exprs('p95 latency: stable')).toContain('max(mlops:model_latency_p95_objective_seconds{namespace="$namespace", model="$model"})');
+    expect(exprs('Error rate: canary')).toContain('max(mlops:model_error_budget_ratio{namespace="$namespace", model="$model"})');
+    expect(exprs('CPU vs requests')[0]).toContain('pod=~"$deployment-.*"');
   });
 
   it('scrapes every registered target, the Pushgateway with honor_labels', () => {
@@ -230,9 +249,12 @@ describe('Monitoring with namespaces known only at apply time', () => {
       const churn = TARGETS[1] as ModelWatch;
       mon.watch({ ...churn, namespace: ns.metadata.name, scrape: { ...churn.scrape, namespace: ns.metadata.name, basicAuth: { secretName: 'auth', usernameKey: 'u', passwordKey: 'p' } } });
     });
-    const map = resourceNamed(json, 'kubernetes_config_map_v1', 'mlops-model-churn');
-    expect(Object.keys(map.data)).toEqual(['mlops-model-churn.json']);
-    expect(map.data['mlops-model-churn.json']).toContain('${kubernetes_namespace_v1.Serving.metadata[0].name}');
+    // The model's objective series (which the model dashboard reads) carry the namespace reference.
+    const objectives = Object.values(resourcesOf(json, 'helm_release')).find((r: any) => r.name === 'mlops-objectives-0') as any;
+    const rules = JSON.parse(objectives.values[0]).groups[0].rules;
+    expect(rules.find((r: any) => r.record === 'mlops:model_deployment_info').labels).toEqual({
+      namespace: '${kubernetes_namespace_v1.Serving.metadata[0].name}', model: 'churn', variant: 'stable', deployment: 'churn-stable',
+    });
     expect(resourceNamed(json, 'kubernetes_secret_v1', 'scrape-0-auth').data.p).toContain('data.kubernetes_secret_v1');
   });
 });

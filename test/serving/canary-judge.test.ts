@@ -67,7 +67,10 @@ describe('ModelDeployment canary.judge', () => {
     expect(model.canaryJudge).toEqual({ cronJobName: 'churn-canary-judge', periodSeconds: 600 });
     const dashboard = JSON.stringify(buildDashboards([model]).find((d) => d.group === 'models')!.dashboard);
     expect(dashboard).toContain('Canary judge');
-    expect(dashboard).toContain('mlops_canary_outcome{namespace=\\"mlops\\", model=\\"churn\\", outcome=\\"rolled_back\\"}');
+    expect(dashboard).toContain('mlops_canary_outcome{namespace=\\"$namespace\\", model=\\"$model\\", outcome=\\"rolled_back\\"}');
+    // A platform whose models have no judge gets no judge row.
+    const { canaryJudge: _judge, ...unjudged } = model;
+    expect(JSON.stringify(buildDashboards([unjudged]).find((d) => d.group === 'models')!.dashboard)).not.toContain('Canary judge');
   });
 
   it('without a judge keeps the champion-only flow: no judge, a canary with its replicas', () => {
