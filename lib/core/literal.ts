@@ -47,7 +47,12 @@ export function literal<T>(value: T): T {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[literalString(k)] = literal(v);
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      // Unset attributes are left out here rather than walked by cdktf's resolve, which drops them anyway:
+      // a provider block synthesizes every attribute of its schema, most of them undefined.
+      if (v !== undefined) out[literalString(k)] = literal(v);
+    }
     return out as T;
   }
   return value;
