@@ -52,8 +52,13 @@ function minimalConfig(type: string, id: string): unknown {
   return {};
 }
 
-/** A stack with the same providers and the same count of each resource and data source type as `json`. */
-export function rawApp(json: { resource?: Resources; data?: Resources; provider?: Record<string, unknown> }): { app: App; stack: TerraformStack } {
+/**
+ * A stack with the same providers and the same count of each resource and data source type as `json`.
+ * With `sameContent`, each resource also carries the library's synthesized body verbatim (as overrides on
+ * the minimal resource): raw cdktf emitting the identical JSON, which separates what the library's own
+ * code costs from what resolving and writing that much configuration costs in cdktf.
+ */
+export function rawApp(json: { resource?: Resources; data?: Resources; provider?: Record<string, unknown> }, sameContent = false): { app: App; stack: TerraformStack } {
   const app = Testing.app({ stackTraces: false });
   const stack = new TerraformStack(app, 'raw');
   const { KubernetesProvider } = require('@cdktf/provider-kubernetes/lib/provider');
@@ -65,7 +70,10 @@ export function rawApp(json: { resource?: Resources; data?: Resources; provider?
   for (const [kind, sets] of [['resource', json.resource ?? {}], ['data', json.data ?? {}]] as const) {
     for (const [type, instances] of Object.entries(sets)) {
       const Cls = classOf(type, kind === 'data');
-      for (const id of Object.keys(instances)) new Cls(stack, id, minimalConfig(type, id));
+      for (const [id, body] of Object.entries(instances)) {
+        const r = new Cls(stack, id, minimalConfig(type, id)) as { addOverride(path: string, value: unknown): void };
+        if (sameContent) for (const [key, value] of Object.entries(body as Record<string, unknown>)) r.addOverride(key, value);
+      }
     }
   }
   return { app, stack };

@@ -1,7 +1,8 @@
 // npm run bench: the project's performance figures, as ratios within this run (the machine is shared).
 // - drift check: time and peak memory on 1,000,000 rows x 20 features (targets 10 s, 500 MB on one core)
 // - fleet: one platform with 10 / 100 / 1,000 models against raw cdktf with the same resources
-//   (ratio, growth per model, cdk.tf.json bytes per model, largest object, peak memory)
+//   (ratio, growth per model, cdk.tf.json bytes per model, largest object, peak memory), and against raw
+//   cdktf writing the same content (the library's bodies as overrides), which isolates the library's own cost
 // - consumer type-check: an app using MlopsPlatform against a bare app (needs `npm run build`)
 // - synthesis of many platforms sharing one Monitoring
 // Pass --quick for a small drift run and fleets of 10 / 100 only.
@@ -35,11 +36,18 @@ try {
   for (const n of quick ? [10, 100] : [10, 100, 1000]) {
     const lib = measure('library', n);
     const raw = measure('raw', n);
-    rows.push({ n, lib, raw });
+    const same = measure('same-content', n);
+    rows.push({ n, lib, raw, same });
     console.log(
       `N=${String(n).padStart(4)}: library ${(lib.ms / 1000).toFixed(2)} s, raw ${(raw.ms / 1000).toFixed(2)} s, ratio ${(lib.ms / raw.ms).toFixed(2)}x (target <= 1.5x); ` +
         `${lib.resources} resources; cdk.tf.json ${KiB(lib.bytes)} = ${KiB(lib.bytes / n)} per model; largest resource ${KiB(lib.largestResource.bytes)} (${lib.largestResource.address}), ` +
         `largest values document ${KiB(lib.largestValues)}, largest ConfigMap data ${KiB(lib.largestConfigMapData)} (limit 256 KiB); peak RSS library ${lib.peakRssMB.toFixed(0)} MB, raw ${raw.peakRssMB.toFixed(0)} MB`,
+    );
+    // The same resources in raw cdktf, each with the library's synthesized body: what the library's own code costs
+    // on top of resolving and writing that much configuration (the minimal-props baseline above writes almost none).
+    console.log(
+      `        same content in raw cdktf: ${(same.ms / 1000).toFixed(2)} s (${KiB(same.bytes / n)} per model, ${((same.bytes / lib.bytes) * 100).toFixed(0)} % of the library's bytes); ` +
+        `library / same content ${(lib.ms / same.ms).toFixed(2)}x, peak RSS ${same.peakRssMB.toFixed(0)} MB`,
     );
   }
   for (let i = 1; i < rows.length; i++) {
