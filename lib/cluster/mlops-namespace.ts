@@ -5,7 +5,7 @@ import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/pro
 import { parseProps } from '../core/props';
 import { k8sName, labelsSchema } from '../core/validators';
 import { standardLabels } from '../core/labels';
-import type { EgressRule, EgressTarget, INamespace, IngressRule, NetworkPeer, NetworkPort } from '../core/network';
+import { SHARED_EGRESS_LABEL_PREFIX, type EgressRule, type EgressTarget, type INamespace, type IngressRule, type NetworkPeer, type NetworkPort, type SharedEgress } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 
 export type { IngressRule, EgressRule } from '../core/network';
@@ -73,6 +73,8 @@ export class MlopsNamespace extends Construct implements INamespace {
   public readonly podSecurity: 'restricted' | 'baseline' | 'privileged';
   /** The default-deny policy, when enabled. */
   public readonly defaultDenyPolicy?: NetworkPolicyV1;
+  /** Shared egress policies by label key (see {@link sharedEgress}). */
+  private readonly egressPolicies = new Map<string, { signature: string; policy: NetworkPolicyV1 }>();
 
   constructor(scope: Construct, id: string, props: MlopsNamespaceProps) {
     super(scope, id);
@@ -141,6 +143,32 @@ export class MlopsNamespace extends Construct implements INamespace {
   }
 
   /**
+   * Pod labels that let a pod reach `targets`. Each target gets one policy in this namespace, selecting
+   * the pods that carry its label (`egress.mlops.cdktf.io/<target>: allow`), however many workloads
+   * use it: a thousand drift monitors pushing to the Pushgateway share one policy, not a thousand.
+   * A target of the same name with other peers or ports gets a policy (and label) of its own.
+   */
+  public sharedEgress(targets: readonly EgressTarget[]): SharedEgress {
+    const podLabels: Record<string, string> = {};
+    const policies: NetworkPolicyV1[] = [];
+    for (const target of targets) {
+      const signature = JSON.stringify({ to: target.to, ports: target.ports });
+      let key = target.name;
+      const existing = this.egressPolicies.get(key);
+      if (existing && existing.signature !== signature) key = `${target.name.slice(0, 54)}-${hash(signature)}`;
+      let entry = this.egressPolicies.get(key);
+      if (!entry) {
+        const label = { [SHARED_EGRESS_LABEL_PREFIX + key]: 'allow' };
+        const policy = this.allowEgress(this, `Egress-${key}`, { name: `allow-${key}-egress`, podLabels: label, to: target.to, ports: target.ports });
+        this.egressPolicies.set(key, (entry = { signature, policy }));
+      }
+      podLabels[SHARED_EGRESS_LABEL_PREFIX + key] = 'allow';
+      policies.push(entry.policy);
+    }
+    return { podLabels, policies };
+  }
+
+  /**
    * Lets the pods with `rule.podLabels` send traffic to the peers on the ports.
    * The policy is created under `scope`, the construct that needs it.
    */
@@ -174,6 +202,13 @@ export function allowEgressTargets(
   return targets.map((target, i) =>
     namespace.allowEgress(scope, `AllowEgress${i}`, { name: `${prefix}-${target.name}-egress`, podLabels, to: target.to, ports: target.ports }),
   );
+}
+
+/** Eight hex digits of a string, to tell policies of the same target name apart. */
+function hash(s: string): string {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 function policyLabels(name: string): Record<string, string> {

@@ -70,4 +70,21 @@ export interface INamespace extends IConstruct {
   allowIngress(scope: Construct, id: string, rule: IngressRule): NetworkPolicyV1;
   /** Lets the selected pods send traffic. */
   allowEgress(scope: Construct, id: string, rule: EgressRule): NetworkPolicyV1;
+  /**
+   * Pod labels that open `targets` through policies the namespace shares among all pods carrying them:
+   * one policy per target and namespace rather than one per workload. Namespaces without it (custom
+   * implementations) get per-workload policies instead.
+   */
+  sharedEgress?(targets: readonly EgressTarget[]): SharedEgress;
 }
+
+/** What {@link INamespace.sharedEgress} returns. */
+export interface SharedEgress {
+  /** Labels for the pod template: each opens one target. */
+  readonly podLabels: Record<string, string>;
+  /** The shared policies, one per target (created by the first workload that asks). */
+  readonly policies: NetworkPolicyV1[];
+}
+
+/** Label key prefix of the shared egress policies: `egress.mlops.cdktf.io/<target>: allow`. */
+export const SHARED_EGRESS_LABEL_PREFIX = 'egress.mlops.cdktf.io/';

@@ -42,6 +42,8 @@ export interface DriftCronJobOptions {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
+  /** Pod labels that open the monitor's egress (the namespace's shared policies). */
+  readonly egressPodLabels: Record<string, string>;
   readonly serviceAccountName: string;
   /** Only the retraining trigger talks to the API server. */
   readonly mountServiceAccountToken: boolean;
@@ -83,7 +85,7 @@ export function driftCronJob(scope: Construct, o: DriftCronJobOptions): CronJobV
             ],
           },
           template: {
-            metadata: { labels: { ...labels, ...access.podLabels } },
+            metadata: { labels: { ...labels, ...access.podLabels, ...o.egressPodLabels } },
             spec: driftPodSpec(o) as CronJobV1SpecJobTemplateSpecTemplateSpec,
           },
         },

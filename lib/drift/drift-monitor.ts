@@ -229,6 +229,7 @@ export class DriftMonitor extends Construct {
   /** The retraining permissions, when `retrain` is set. */
   public readonly role?: RoleV1;
   public readonly roleBinding?: RoleBindingV1;
+  /** The egress policies its pods are in: shared with the namespace's other drift monitors (one per target). */
   public readonly networkPolicies: NetworkPolicyV1[] = [];
 
 
@@ -275,20 +276,24 @@ export class DriftMonitor extends Construct {
       this.role = rbac.role;
       this.roleBinding = rbac.roleBinding;
     }
+    // Egress: object store and cloud credentials, the Pushgateway, and the API server for retraining,
+    // through policies the namespace shares among all drift monitors (their pods carry the labels).
+    const egress: EgressTarget[] = [...store.egress, ...(platform.cloudIdentity?.credentialEgress ?? [])];
+    if (pushgatewayUrl && platform.monitoring) {
+      egress.push({ name: 'pushgateway', to: [{ namespace: platform.monitoring.prometheusNamespace }], ports: [{ port: urlPort(pushgatewayUrl) }] });
+    }
+    if (p.retrain) egress.push(apiServerEgress(p.apiServer));
+    const shared = platform.namespace.sharedEgress?.(egress);
+    if (shared) this.networkPolicies.push(...shared.policies);
     this.cronJob = driftCronJob(this, {
+      egressPodLabels: shared?.podLabels ?? {},
       props: p, name, namespace: ns, labels, access, files, periodSeconds: period,
       serviceAccountName: this.identity.serviceAccountName,
       mountServiceAccountToken: p.retrain !== undefined,
       workload, at: this.node.path,
     });
 
-    // Egress: object store and cloud credentials, the Pushgateway, and the API server for retraining.
-    const egress: EgressTarget[] = [...store.egress, ...(platform.cloudIdentity?.credentialEgress ?? [])];
-    if (pushgatewayUrl && platform.monitoring) {
-      egress.push({ name: 'pushgateway', to: [{ namespace: platform.monitoring.prometheusNamespace }], ports: [{ port: urlPort(pushgatewayUrl) }] });
-    }
-    if (p.retrain) egress.push(apiServerEgress(p.apiServer));
-    this.networkPolicies.push(...allowEgressTargets(platform.namespace, this, name, this.podLabels, egress));
+    if (!shared) this.networkPolicies.push(...allowEgressTargets(platform.namespace, this, name, this.podLabels, egress));
 
     platform.monitoring?.watch({
       kind: 'drift',

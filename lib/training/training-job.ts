@@ -287,9 +287,22 @@ export class TrainingJob extends Construct {
       access === 'none'
         ? { env: [], volumes: [], volumeMounts: [], podLabels: {} }
         : store.bind({ identity: this.identity, access, grantId: `TrainingArtifacts${pascalCase(p.name)}`, prefix: p.artifactPrefix });
-    const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels };
-
     const drift = p.promotionGate?.blockOnDrift ? gateDriftSource(platform, p.promotionGate.driftModel ?? p.model ?? gateModel!, this.node.path) : undefined;
+
+    // The tracking server is opened by the client label in the pod labels; the rest by policies the
+    // namespace shares among all workloads that reach the same target (their pods carry its label).
+    const egress: EgressTarget[] = [
+      ...(access === 'none' ? [] : store.egress),
+      ...(platform.cloudIdentity?.credentialEgress ?? []),
+      ...(p.extraEgress as EgressTarget[]),
+      // The gate reads the drift verdict from the Pushgateway.
+      ...(drift ? [{ name: 'pushgateway', to: [{ namespace: platform.monitoring!.prometheusNamespace }], ports: [{ port: urlPort(drift.metricsUrl) }] }] : []),
+    ];
+    const names = egress.map((t) => t.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) fail(this.node.path, 'extraEgress', `two egress targets are named ${JSON.stringify(dup)}; names must be unique`);
+    const shared = platform.namespace.sharedEgress?.(egress);
+    const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels, ...shared?.podLabels };
     const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(platform.namespace, ns), modelName: gateModel!, drift };
     this.gateScript = gate?.script;
     this.programFiles = p.programFiles && trainingProgramFiles(this, p.name, ns, labels, p.programFiles);
@@ -308,18 +321,7 @@ export class TrainingJob extends Construct {
       });
     }
 
-    // The tracking server is opened by the client label in the pod labels; the rest here.
-    const egress: EgressTarget[] = [
-      ...(access === 'none' ? [] : store.egress),
-      ...(platform.cloudIdentity?.credentialEgress ?? []),
-      ...(p.extraEgress as EgressTarget[]),
-      // The gate reads the drift verdict from the Pushgateway.
-      ...(drift ? [{ name: 'pushgateway', to: [{ namespace: platform.monitoring!.prometheusNamespace }], ports: [{ port: urlPort(drift.metricsUrl) }] }] : []),
-    ];
-    const names = egress.map((t) => t.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup !== undefined) fail(this.node.path, 'extraEgress', `two egress targets are named ${JSON.stringify(dup)}; names must be unique`);
-    allowEgressTargets(platform.namespace, this, p.name, this.podLabels, egress);
+    if (!shared) allowEgressTargets(platform.namespace, this, p.name, this.podLabels, egress);
 
     platform.monitoring?.watch({
       kind: 'training',

@@ -19,8 +19,21 @@ import { addClusterProviders } from '../support/providers';
 const cronJobOf = (json: SynthesizedJson) => resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift');
 const podOf = (json: SynthesizedJson) => cronJobOf(json).spec.job_template.spec.template.spec;
 const configOf = (json: SynthesizedJson) => JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'churn-drift-config').data['config.json']);
+const podLabelsOf = (json: SynthesizedJson) => cronJobOf(json).spec.job_template.spec.template.metadata.labels as Record<string, string>;
+const selects = (policy: any, labels: Record<string, string>) => {
+  const sel = Object.entries(policy.spec.pod_selector?.match_labels ?? {});
+  return sel.length > 0 && sel.every(([k, v]) => labels[k] === v);
+};
+/** The policies that select the drift pods by label (not the namespace-wide default deny and DNS, which select all). */
 const policiesOf = (json: SynthesizedJson) =>
-  Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')).filter((r: any) => r.metadata.name.startsWith('churn-drift-'));
+  Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')).filter((r: any) => selects(r, podLabelsOf(json)));
+/** Names of the workloads whose pods a policy selects. */
+const selectedWorkloads = (json: SynthesizedJson, policy: any) =>
+  ['kubernetes_cron_job_v1', 'kubernetes_deployment_v1', 'kubernetes_stateful_set_v1', 'kubernetes_job_v1'].flatMap((type) =>
+    Object.values(resourcesOf(json, type))
+      .filter((w: any) => selects(policy, (w.spec.job_template?.spec ?? w.spec).template.metadata.labels ?? {}))
+      .map((w: any) => w.metadata.name),
+  );
 const RETRAIN = { retrain: { trainingJob: { cronJobName: 'churn-train' } } };
 
 describe('DriftMonitor CronJob', () => {
@@ -153,9 +166,11 @@ describe('DriftMonitor CronJob', () => {
 
   it('allows egress to the Pushgateway only, without retrain (volume store: no object-store egress)', () => {
     const names = policiesOf(json).map((r: any) => r.metadata.name);
-    expect(names).toEqual(['churn-drift-pushgateway-egress']);
+    // One policy per target, shared by the namespace's drift monitors: their pods carry its label.
+    expect(names).toEqual(['allow-pushgateway-egress']);
     const [policy] = policiesOf(json) as any[];
-    expect(policy.spec.pod_selector.match_labels).toEqual(monitor.podLabels);
+    expect(policy.spec.pod_selector.match_labels).toEqual({ 'egress.mlops.cdktf.io/pushgateway': 'allow' });
+    expect(selectedWorkloads(json, policy)).toEqual(['churn-drift']);
     expect(policy.spec.egress).toEqual([
       {
         to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } }, pod_selector: {} }],
@@ -186,7 +201,7 @@ describe('DriftMonitor CronJob', () => {
 });
 
 describe('DriftMonitor retraining', () => {
-  const { json, sink, monitor } = synthDrift({ ...RETRAIN, schedule: '0 */6 * * *', timeZone: 'Europe/Berlin' });
+  const { json, sink } = synthDrift({ ...RETRAIN, schedule: '0 */6 * * *', timeZone: 'Europe/Berlin' });
   const pod = podOf(json);
 
   it('a Role with exactly get on the one training CronJob and create on Jobs', () => {
@@ -232,11 +247,11 @@ describe('DriftMonitor retraining', () => {
   });
 
   it('opens the API server (443 and 6443) to the drift pods only', () => {
-    const api = policiesOf(json).find((r: any) => r.metadata.name === 'churn-drift-api-server-egress') as any;
-    expect(api.spec.pod_selector.match_labels).toEqual(monitor.podLabels);
+    const api = policiesOf(json).find((r: any) => r.metadata.name === 'allow-api-server-egress') as any;
+    expect(selectedWorkloads(json, api)).toEqual(['churn-drift']);
     expect(api.spec.egress).toEqual([{ to: [{ ip_block: { cidr: '0.0.0.0/0' } }], ports: [{ port: '443', protocol: 'TCP' }, { port: '6443', protocol: 'TCP' }] }]);
     const narrow = synthDrift({ ...RETRAIN, apiServer: { cidr: '172.18.0.2/32', ports: [6443] } });
-    const narrowed = policiesOf(narrow.json).find((r: any) => r.metadata.name === 'churn-drift-api-server-egress') as any;
+    const narrowed = policiesOf(narrow.json).find((r: any) => r.metadata.name === 'allow-api-server-egress') as any;
     expect(narrowed.spec.egress).toEqual([{ to: [{ ip_block: { cidr: '172.18.0.2/32' } }], ports: [{ port: '6443', protocol: 'TCP' }] }]);
   });
 
@@ -284,7 +299,7 @@ describe('DriftMonitor on S3', () => {
     expect(pod.volume.map((v: any) => v.name)).toEqual(['program', 'config', 'scratch-0']);
     expect(pod.container[0].env.map((e: any) => e.name)).toContain('AWS_REGION');
     const names = policiesOf(json).map((r: any) => r.metadata.name).sort();
-    expect(names).toEqual(expect.arrayContaining(['churn-drift-object-store-egress', 'churn-drift-pushgateway-egress', 'churn-drift-api-server-egress']));
+    expect(names).toEqual(expect.arrayContaining(['allow-object-store-egress', 'allow-pushgateway-egress', 'allow-api-server-egress']));
     expect(names.length).toBeGreaterThan(3); // plus the pod identity agent
   });
 });

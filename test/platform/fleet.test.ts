@@ -36,6 +36,19 @@ describe('a fleet of models on one platform', () => {
     expect(mounted.filter((n: string) => n.includes('Program-promotion-gate'))).toHaveLength(30);
   });
 
+  it('opens each egress target with one policy per namespace, selected by a label every drift pod carries', () => {
+    const policies = Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')) as any[];
+    const egress = policies.filter((p) => Object.keys(p.spec.pod_selector?.match_labels ?? {}).some((k) => k.startsWith('egress.mlops.cdktf.io/')));
+    expect(egress.map((p) => p.metadata.name).sort()).toEqual(['allow-api-server-egress', 'allow-pushgateway-egress']);
+    const drift = (Object.values(resourcesOf(json, 'kubernetes_cron_job_v1')) as any[]).filter((c) => c.metadata.name.endsWith('-drift'));
+    expect(drift).toHaveLength(30);
+    for (const c of drift) {
+      expect(c.spec.job_template.spec.template.metadata.labels).toMatchObject({ 'egress.mlops.cdktf.io/pushgateway': 'allow', 'egress.mlops.cdktf.io/api-server': 'allow' });
+    }
+    // No drift monitor keeps a policy of its own.
+    expect(policies.filter((p) => / m-\d+-drift/.test(` ${p.metadata.name}`))).toEqual([]);
+  });
+
   it('applies the platform retraining policy to every drift monitor, each overridable', () => {
     const drift = Object.values(platform.driftMonitors);
     expect(drift[0]!.config).toMatchObject({ psiThreshold: 0.2, retrain: { afterConsecutiveRuns: 4 } });

@@ -468,11 +468,16 @@ describe('TrainingJob: artifact store and cloud identity', () => {
     const policies = Object.entries(resourcesOf(json, 'aws_iam_policy')).filter(([id]) => id.includes('TrainingArtifacts'));
     expect(policies).toHaveLength(1);
     expect(policies[0]![1].description).toMatch(/^read on s3:\/\/.*\/mlflow\/datasets\/churn\/\* for training workload/);
-    const egress = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-object-store-egress');
-    expect(egress.spec.pod_selector.match_labels).toEqual(job.podLabels);
-    const credentialPolicies = Object.values(resourcesOf(json, 'kubernetes_network_policy_v1'))
-      .map((np: any) => np.metadata.name)
-      .filter((n: string) => n.startsWith('churn-') && n !== 'churn-object-store-egress');
+    // Egress through the namespace's shared policies, each selecting the pods that carry its label.
+    const podLabels = k8sJob.spec.template.metadata.labels;
+    const selecting = (Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')) as any[]).filter((np) => {
+      const sel = Object.entries(np.spec.pod_selector?.match_labels ?? {});
+      return sel.length > 0 && sel.every(([k, v]) => podLabels[k] === v);
+    }).map((np) => np.metadata.name);
+    expect(selecting).toContain('allow-object-store-egress');
+    expect(resourceNamed(json, 'kubernetes_network_policy_v1', 'allow-object-store-egress').spec.pod_selector.match_labels).toEqual({ 'egress.mlops.cdktf.io/object-store': 'allow' });
+    expect(podLabels).toMatchObject(job.podLabels);
+    const credentialPolicies = selecting.filter((n: string) => n !== 'allow-object-store-egress' && n.endsWith('-egress'));
     expect(credentialPolicies.length).toBeGreaterThan(0);
     const assoc = Object.values(resourcesOf(json, 'aws_eks_pod_identity_association')).map((a: any) => a.service_account);
     expect(assoc).toContain('churn-training');
@@ -488,8 +493,9 @@ describe('TrainingJob: artifact store and cloud identity', () => {
 
   it('adds extra egress targets', () => {
     const { json } = synthJob({ ...BASE, extraEgress: [{ name: 'warehouse', to: [{ cidr: '10.20.0.0/16' }], ports: [{ port: 5432 }] }] });
-    const np = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-warehouse-egress');
+    const np = resourceNamed(json, 'kubernetes_network_policy_v1', 'allow-warehouse-egress');
     expect(np.spec.egress).toEqual([{ to: [{ ip_block: { cidr: '10.20.0.0/16' } }], ports: [{ port: '5432', protocol: 'TCP' }] }]);
+    expect(jobOf(json).spec.template.metadata.labels['egress.mlops.cdktf.io/warehouse']).toBe('allow');
   });
 });
 
@@ -611,8 +617,9 @@ describe('TrainingJob: promotion gate conditions and drift block', () => {
     const url = 'http://pushgateway.monitoring.svc.cluster.local:9091';
     const { json } = synthJob({ ...BASE, model: 'churn', promotionGate: { metric: 'accuracy', direction: 'higher_is_better', threshold: 0.9, blockOnDrift: true } }, withSink(url));
     expect(gateEnv(json)).toMatchObject({ GATE_BLOCK_ON_DRIFT: 'true', GATE_DRIFT_METRICS_URL: url, GATE_DRIFT_NAMESPACE: 'mlops', GATE_DRIFT_MODEL: 'churn' });
-    const np = resourceNamed(json, 'kubernetes_network_policy_v1', 'churn-pushgateway-egress');
+    const np = resourceNamed(json, 'kubernetes_network_policy_v1', 'allow-pushgateway-egress');
     expect(np.spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } }, pod_selector: {} }], ports: [{ port: '9091', protocol: 'TCP' }] }]);
+    expect(jobOf(json).spec.template.metadata.labels['egress.mlops.cdktf.io/pushgateway']).toBe('allow');
   });
 
   it('driftModel names the DriftMonitor model when it differs from the registered model', () => {
