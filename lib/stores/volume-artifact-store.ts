@@ -78,6 +78,8 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
   public readonly mountPath: string;
   /** Name of the claim, as plain text (the label value pods that mount it carry). */
   public readonly claimName: string;
+  /** The claim's name as a reference, made once: every workload that binds the store mounts it. */
+  private readonly claimRef: string;
 
   constructor(scope: Construct, id: string, props: VolumeArtifactStoreProps) {
     super(scope, id);
@@ -101,6 +103,7 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
       waitUntilBound: false,
     });
     applyRemovalPolicy(p.removalPolicy as RemovalPolicy, this.claim);
+    this.claimRef = this.claim.metadata.name;
     this.artifactsDestination = p.mountPath;
   }
 
@@ -118,7 +121,7 @@ export class VolumeArtifactStore extends Construct implements IArtifactStore {
     const users = { [ARTIFACT_VOLUME_LABEL]: this.claimName };
     return {
       env: [],
-      volumes: [{ name: VOLUME_NAME, persistentVolumeClaim: { claimName: this.claim.metadata.name, readOnly } }],
+      volumes: [{ name: VOLUME_NAME, persistentVolumeClaim: { claimName: this.claimRef, readOnly } }],
       volumeMounts: [{ name: VOLUME_NAME, mountPath: this.mountPath, readOnly }],
       podLabels: colocate ? users : {},
       affinity: colocate

@@ -82,7 +82,9 @@ function runSpec(o: TrainingRunOptions) {
  * 255, exactly enough), in 20 bytes of cdk.tf.json instead of 255 lines per
  * rule and training job.
  */
-const nonZeroExitCodes = (): number[] => Token.asNumberList(Fn.range(1, 256));
+let exitCodes: number[] | undefined;
+/** One token for every job: each token costs cdktf a captured stack trace, which adds up over a fleet. */
+const nonZeroExitCodes = (): number[] => (exitCodes ??= Token.asNumberList(Fn.range(1, 256)));
 
 function failJobOnError(containerName: string) {
   return { action: 'FailJob', onExitCodes: { containerName, operator: 'In', values: nonZeroExitCodes() } };
