@@ -34,16 +34,20 @@ const measure = (mode, n) => {
 const rows = [];
 try {
   for (const n of quick ? [10, 100] : [10, 100, 1000]) {
-    // Alternating runs, the fastest of each kind: the machine is shared, and load that comes and goes
-    // then weighs on the library and its baselines alike (one run each at 1,000 models would be hostage to it).
-    const reps = n >= 1000 ? 2 : 3;
-    const runs = { library: [], raw: [], 'same-content': [] };
-    for (let i = 0; i < reps; i++) for (const mode of Object.keys(runs)) runs[mode].push(measure(mode, n));
-    const fastest = (rs) => rs.reduce((a, b) => (b.ms < a.ms ? b : a));
-    const [lib, raw, same] = [fastest(runs.library), fastest(runs.raw), fastest(runs['same-content'])];
-    rows.push({ n, lib, raw, same });
+    // Alternating runs, and the median of the runs' ratios: load on the shared machine comes and goes, so
+    // each ratio compares runs made back to back, and the median drops the outliers (a single run each at
+    // 1,000 models would be hostage to it). Times and sizes shown are the median run's.
+    const reps = n >= 1000 ? 3 : 5;
+    const runs = [];
+    for (let i = 0; i < reps; i++) runs.push({ lib: measure('library', n), raw: measure('raw', n), same: measure('same-content', n) });
+    const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const medianRun = (key) => runs.map((r) => r[key]).sort((x, y) => x.ms - y.ms)[Math.floor(reps / 2)];
+    const [lib, raw, same] = [medianRun('lib'), medianRun('raw'), medianRun('same')];
+    const ratio = median(runs.map((r) => r.lib.ms / r.raw.ms));
+    const sameRatio = median(runs.map((r) => r.lib.ms / r.same.ms));
+    rows.push({ n, lib, raw, same, ratio });
     console.log(
-      `N=${String(n).padStart(4)}: library ${(lib.ms / 1000).toFixed(2)} s, raw ${(raw.ms / 1000).toFixed(2)} s (fastest of ${reps} alternating runs each), ratio ${(lib.ms / raw.ms).toFixed(2)}x (target <= 1.5x); ` +
+      `N=${String(n).padStart(4)}: library ${(lib.ms / 1000).toFixed(2)} s, raw ${(raw.ms / 1000).toFixed(2)} s, ratio ${ratio.toFixed(2)}x (target <= 1.5x; medians of ${reps} alternating runs); ` +
         `${lib.resources} resources; cdk.tf.json ${KiB(lib.bytes)} = ${KiB(lib.bytes / n)} per model; largest resource ${KiB(lib.largestResource.bytes)} (${lib.largestResource.address}), ` +
         `largest values document ${KiB(lib.largestValues)}, largest ConfigMap data ${KiB(lib.largestConfigMapData)} (limit 256 KiB); peak RSS library ${lib.peakRssMB.toFixed(0)} MB, raw ${raw.peakRssMB.toFixed(0)} MB`,
     );
@@ -51,7 +55,7 @@ try {
     // on top of resolving and writing that much configuration (the minimal-props baseline above writes almost none).
     console.log(
       `        same content in raw cdktf: ${(same.ms / 1000).toFixed(2)} s (${KiB(same.bytes / n)} per model, ${((same.bytes / lib.bytes) * 100).toFixed(0)} % of the library's bytes); ` +
-        `library / same content ${(lib.ms / same.ms).toFixed(2)}x, peak RSS ${same.peakRssMB.toFixed(0)} MB`,
+        `library / same content ${sameRatio.toFixed(2)}x, peak RSS ${same.peakRssMB.toFixed(0)} MB`,
     );
   }
   for (let i = 1; i < rows.length; i++) {
