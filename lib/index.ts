@@ -55,7 +55,7 @@ export type { IMlopsPlatform } from './core/platform-context';
 export { applyRemovalPolicy, type RemovalPolicy } from './core/removal';
 export { DEFAULT_IMAGES } from './core/images';
 export type { IWorkloadIdentity, ICloudIdentity, WorkloadKind } from './core/identity';
-export type { NetworkPeer, NetworkPort, EgressTarget, INamespace, IngressRule, EgressRule } from './core/network';
+export type { NetworkPeer, NetworkPort, EgressTarget, INamespace, IngressRule, EgressRule, SharedEgress } from './core/network';
 export * from './core/observability';
 
 export { MlopsNamespace, type MlopsNamespaceProps } from './cluster/mlops-namespace';
