@@ -286,12 +286,7 @@ export class MlopsPlatform<
    * a serving identity and monitoring. Its construct id is `Model<id>`.
    */
   public addModel(id: string, props: Omit<ModelDeploymentProps, 'platform'>): M {
-    const modelProps = { ...props, platform: this };
-    // The default class is built directly rather than through buildWith: a stack frame less in each of the
-    // ~200 stack traces cdktf captures per model (one per token and nested block), which a fleet feels.
-    const model = this.constructs.model
-      ? buildWith<ModelDeploymentProps, M>(this.constructs.model, ModelDeployment, this, `Model${id}`, 'constructs.model', modelProps)
-      : (new ModelDeployment(this, `Model${id}`, modelProps) as M);
+    const model = buildWith(this.constructs.model, ModelDeployment, this, `Model${id}`, 'constructs.model', { ...props, platform: this });
     this.models[id] = model;
     return model;
   }
@@ -301,10 +296,7 @@ export class MlopsPlatform<
    * artifact-store access, identity, network allows and monitoring. Its construct id is `Training<id>`.
    */
   public addTrainingJob(id: string, props: Omit<TrainingJobProps, 'platform'>): J {
-    const jobProps = { ...props, platform: this };
-    const job = this.constructs.trainingJob // (built directly by default, as in addModel)
-      ? buildWith<TrainingJobProps, J>(this.constructs.trainingJob, TrainingJob, this, `Training${id}`, 'constructs.trainingJob', jobProps)
-      : (new TrainingJob(this, `Training${id}`, jobProps) as J);
+    const job = buildWith(this.constructs.trainingJob, TrainingJob, this, `Training${id}`, 'constructs.trainingJob', { ...props, platform: this });
     this.trainingJobs[id] = job;
     return job;
   }
@@ -319,10 +311,9 @@ export class MlopsPlatform<
     const { afterConsecutiveRuns, ...defaults } = this.retraining;
     const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
     const retrain = props.retrain && { ...defined({ afterConsecutiveRuns }), ...defined(props.retrain) } as DriftMonitorProps['retrain'];
-    const monitorProps = { ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this };
-    const monitor = this.constructs.driftMonitor // (built directly by default, as in addModel)
-      ? buildWith<DriftMonitorProps, D>(this.constructs.driftMonitor, DriftMonitor, this, `Drift${id}`, 'constructs.driftMonitor', monitorProps)
-      : (new DriftMonitor(this, `Drift${id}`, monitorProps) as D);
+    const monitor = buildWith(this.constructs.driftMonitor, DriftMonitor, this, `Drift${id}`, 'constructs.driftMonitor', {
+      ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this,
+    });
     this.driftMonitors[id] = monitor;
     return monitor;
   }
