@@ -153,16 +153,15 @@ export class MlopsNamespace extends Construct implements INamespace {
     const policies: NetworkPolicyV1[] = [];
     for (const target of targets) {
       const signature = JSON.stringify({ to: target.to, ports: target.ports });
-      let key = target.name;
-      const existing = this.egressPolicies.get(key);
-      if (existing && existing.signature !== signature) key = `${target.name.slice(0, 54)}-${hash(signature)}`;
+      const first = this.egressPolicies.get(target.name);
+      const key = !first || first.signature === signature ? target.name : `${target.name.slice(0, 54)}-${hash(signature)}`;
+      const label = SHARED_EGRESS_LABEL_PREFIX + key;
       let entry = this.egressPolicies.get(key);
       if (!entry) {
-        const label = { [SHARED_EGRESS_LABEL_PREFIX + key]: 'allow' };
-        const policy = this.allowEgress(this, `Egress-${key}`, { name: `allow-${key}-egress`, podLabels: label, to: target.to, ports: target.ports });
+        const policy = this.allowEgress(this, `Egress-${key}`, { name: `allow-${key}-egress`, podLabels: { [label]: 'allow' }, to: target.to, ports: target.ports });
         this.egressPolicies.set(key, (entry = { signature, policy }));
       }
-      podLabels[SHARED_EGRESS_LABEL_PREFIX + key] = 'allow';
+      podLabels[label] = 'allow';
       policies.push(entry.policy);
     }
     return { podLabels, policies };
@@ -202,6 +201,21 @@ export function allowEgressTargets(
   return targets.map((target, i) =>
     namespace.allowEgress(scope, `AllowEgress${i}`, { name: `${prefix}-${target.name}-egress`, podLabels, to: target.to, ports: target.ports }),
   );
+}
+
+/**
+ * Opens `targets` for a workload's pods: through the namespace's shared policies when it has them
+ * (the pod template must carry the returned labels), else through policies of the workload's own that
+ * select `podLabels` (see {@link allowEgressTargets}; no labels to add then).
+ */
+export function openEgress(
+  namespace: INamespace,
+  scope: Construct,
+  prefix: string,
+  podLabels: Record<string, string>,
+  targets: readonly EgressTarget[],
+): SharedEgress {
+  return namespace.sharedEgress?.(targets) ?? { podLabels: {}, policies: allowEgressTargets(namespace, scope, prefix, podLabels, targets) };
 }
 
 /** Eight hex digits of a string, to tell policies of the same target name apart. */

@@ -12,7 +12,7 @@ import { urlPort, type EgressTarget } from '../core/network';
 import { cronPeriodSeconds, parseDuration } from '../core/validators';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
-import { allowEgressTargets } from '../cluster/mlops-namespace';
+import { openEgress } from '../cluster/mlops-namespace';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { artifactAccess } from './artifact-access';
 import { driftCheckConfig } from './drift-config';
@@ -283,17 +283,15 @@ export class DriftMonitor extends Construct {
       egress.push({ name: 'pushgateway', to: [{ namespace: platform.monitoring.prometheusNamespace }], ports: [{ port: urlPort(pushgatewayUrl) }] });
     }
     if (p.retrain) egress.push(apiServerEgress(p.apiServer));
-    const shared = platform.namespace.sharedEgress?.(egress);
-    if (shared) this.networkPolicies.push(...shared.policies);
+    const opened = openEgress(platform.namespace, this, name, this.podLabels, egress);
+    this.networkPolicies.push(...opened.policies);
     this.cronJob = driftCronJob(this, {
-      egressPodLabels: shared?.podLabels ?? {},
+      egressPodLabels: opened.podLabels,
       props: p, name, namespace: ns, labels, access, files, periodSeconds: period,
       serviceAccountName: this.identity.serviceAccountName,
       mountServiceAccountToken: p.retrain !== undefined,
       workload, at: this.node.path,
     });
-
-    if (!shared) this.networkPolicies.push(...allowEgressTargets(platform.namespace, this, name, this.podLabels, egress));
 
     platform.monitoring?.watch({
       kind: 'drift',

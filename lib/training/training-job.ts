@@ -10,7 +10,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import type { PodSpec, ResourceOptions, SecurityOptions, Toleration } from '../core/workload';
 import { urlPort, type EgressTarget } from '../core/network';
 import { WorkloadIdentity } from '../cluster/workload-identity';
-import { allowEgressTargets } from '../cluster/mlops-namespace';
+import { openEgress } from '../cluster/mlops-namespace';
 import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { workerNetwork } from './distributed';
@@ -301,8 +301,8 @@ export class TrainingJob extends Construct {
     const names = egress.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) fail(this.node.path, 'extraEgress', `two egress targets are named ${JSON.stringify(dup)}; names must be unique`);
-    const shared = platform.namespace.sharedEgress?.(egress);
-    const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels, ...shared?.podLabels };
+    const opened = openEgress(platform.namespace, this, p.name, this.podLabels, egress);
+    const podTemplateLabels = { ...labels, ...platform.trackingClientLabels(), ...artifacts.podLabels, ...opened.podLabels };
     const gate = p.promotionGate && { options: p.promotionGate, script: promotionGateScript(platform.namespace, ns), modelName: gateModel!, drift };
     this.gateScript = gate?.script;
     this.programFiles = p.programFiles && trainingProgramFiles(this, p.name, ns, labels, p.programFiles);
@@ -320,8 +320,6 @@ export class TrainingJob extends Construct {
         name: p.name, namespace: platform.namespace, labels, podLabels: this.podLabels, serviceName: workersServiceName, masterPort: p.masterPort,
       });
     }
-
-    if (!shared) allowEgressTargets(platform.namespace, this, p.name, this.podLabels, egress);
 
     platform.monitoring?.watch({
       kind: 'training',
