@@ -13,7 +13,7 @@ import { standardLabels } from '../core/labels';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { IMonitoringSink, ScrapeEndpoint, WatchTarget } from '../core/observability';
 import { buildRuleGroups, renderRuleFile, ruleFileGroups, type RuleOptions } from './alert-rules';
-import { buildObjectiveGroups, objectivesOf, OBJECTIVES_PER_GROUP } from './objectives';
+import { buildObjectiveGroups, objectivesOf, OBJECTIVES_PER_GROUP, type ObjectiveGroup } from './objectives';
 import { localChart } from '../core/assets';
 import { canaryRuleGroups } from './canary-rules';
 import { alertmanagerSecrets, buildAlertmanagerConfig, type AlertingProps } from './alertmanager-config';
@@ -171,8 +171,8 @@ export class Monitoring extends Construct implements IMonitoringSink {
   private readonly namespaceName: string;
   private objectiveCount = 0;
   private objectivesChart?: string;
-  private objectiveGroupsCache?: { targets: number; groups: ReturnType<typeof buildObjectiveGroups> };
-  private dashboardsCache?: { targets: number; files: DashboardFile[] };
+  /** What is built from all targets once per synth, with the target count it was built for. */
+  private readonly perSynth = new Map<string, { targets: number; value: unknown }>();
 
   constructor(scope: Construct, id: string, props: MonitoringProps = {}) {
     super(scope, id);
@@ -364,20 +364,22 @@ export class Monitoring extends Construct implements IMonitoringSink {
     }));
   }
 
-  /** The objective groups of all targets, computed once per synth rather than once per shard. */
-  private objectiveGroups(): ReturnType<typeof buildObjectiveGroups> {
-    if (this.objectiveGroupsCache?.targets !== this.targets.length) {
-      this.objectiveGroupsCache = { targets: this.targets.length, groups: buildObjectiveGroups(this.targets) };
-    }
-    return this.objectiveGroupsCache.groups;
+  /**
+   * `build()` of all targets, computed once per synth rather than once per shard or ConfigMap that reads it
+   * (again when targets were added since).
+   */
+  private fromTargets<T>(key: string, build: (targets: readonly WatchTarget[]) => T): T {
+    let entry = this.perSynth.get(key);
+    if (entry?.targets !== this.targets.length) this.perSynth.set(key, (entry = { targets: this.targets.length, value: build(this.targets) }));
+    return entry.value as T;
   }
 
-  /** The dashboards of all targets, built once per synth rather than once per ConfigMap. */
+  private objectiveGroups(): ObjectiveGroup[] {
+    return this.fromTargets('objectives', buildObjectiveGroups);
+  }
+
   private dashboards(): DashboardFile[] {
-    if (this.dashboardsCache?.targets !== this.targets.length) {
-      this.dashboardsCache = { targets: this.targets.length, files: buildDashboards(this.targets) };
-    }
-    return this.dashboardsCache.files;
+    return this.fromTargets('dashboards', buildDashboards);
   }
 
   private dashboardConfigMap(id: string, name: string, group: DashboardGroup, labels: Record<string, string>): ConfigMapV1 {
