@@ -163,9 +163,9 @@ function model(models: readonly ModelWatch[]): Dashboard {
   const sel = 'namespace="$namespace", model="$model"';
   // One query per metric naming (the library's server has one): only the picked model's naming returns data.
   const namings = [...new Map(models.map((m) => [`${m.metrics.requestsTotal} ${m.metrics.statusLabel} ${histogramBase(m.metrics.requestDuration)}`, m.metrics])).values()];
-  const errors = (extra = '') => namings.map((n) => (legend: string) =>
+  const errors = (legend: string, extra = '') => namings.map((n) =>
     q(`sum by (variant) (rate(${n.requestsTotal}{${sel}${extra}, ${n.statusLabel}=~"5.."}${RATE})) / sum by (variant) (rate(${n.requestsTotal}{${sel}${extra}}${RATE}))`, legend));
-  const quantile = (p: number, extra = '') => namings.map((n) => (legend: string) =>
+  const quantile = (p: number, legend: string, extra = '') => namings.map((n) =>
     q(`histogram_quantile(${p}, sum by (le, variant) (rate(${histogramBase(n.requestDuration)}_bucket{${sel}${extra}}${RATE})))`, legend));
   const latencyObjective = q(`max(${OBJECTIVES.latency}{${sel}})`, 'objective');
   const errorBudget = q(`max(${OBJECTIVES.errorBudget}{${sel}})`, 'budget');
@@ -179,13 +179,13 @@ function model(models: readonly ModelWatch[]): Dashboard {
     .withVariable(hidden('hpa', `${OBJECTIVES.autoscaler}{${sel}}`, 'horizontalpodautoscaler'))
     .withRow(new RowBuilder('Traffic and objectives'))
     .withPanel(series('Requests per second by variant', 'reqps', namings.map((n) => q(`sum by (variant) (rate(${n.requestsTotal}{${sel}}${RATE}))`, '{{variant}}'))))
-    .withPanel(series('Error rate by variant (5xx)', 'percentunit', [...errors().map((e) => e('{{variant}}')), errorBudget]))
-    .withPanel(series('Latency p50 / p95 / p99', 's', [...[0.5, 0.95, 0.99].flatMap((p) => quantile(p).map((l) => l(`p${p * 100} {{variant}}`))), latencyObjective], { span: 24 }))
+    .withPanel(series('Error rate by variant (5xx)', 'percentunit', [...errors('{{variant}}'), errorBudget]))
+    .withPanel(series('Latency p50 / p95 / p99', 's', [...[0.5, 0.95, 0.99].flatMap((p) => quantile(p, `p${p * 100} {{variant}}`)), latencyObjective], { span: 24 }))
     .withRow(new RowBuilder('Canary vs stable'))
-    .withPanel(series('p95 latency: stable', 's', [...quantile(0.95, ', variant="stable"').map((l) => l('stable')), latencyObjective]))
-    .withPanel(series('p95 latency: canary', 's', [...quantile(0.95, ', variant="canary"').map((l) => l('canary')), latencyObjective]))
-    .withPanel(series('Error rate: stable', 'percentunit', [...errors(', variant="stable"').map((e) => e('stable')), errorBudget]))
-    .withPanel(series('Error rate: canary', 'percentunit', [...errors(', variant="canary"').map((e) => e('canary')), errorBudget]))
+    .withPanel(series('p95 latency: stable', 's', [...quantile(0.95, 'stable', ', variant="stable"'), latencyObjective]))
+    .withPanel(series('p95 latency: canary', 's', [...quantile(0.95, 'canary', ', variant="canary"'), latencyObjective]))
+    .withPanel(series('Error rate: stable', 'percentunit', [...errors('stable', ', variant="stable"'), errorBudget]))
+    .withPanel(series('Error rate: canary', 'percentunit', [...errors('canary', ', variant="canary"'), errorBudget]))
     .withRow(new RowBuilder('Capacity'))
     .withPanel(series('Replicas vs autoscaler bounds', 'none', [
       q(`kube_deployment_status_replicas_available{${ns}, deployment=~"$deployment"}`, 'available {{deployment}}'),
