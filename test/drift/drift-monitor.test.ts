@@ -15,25 +15,14 @@ import { resourcesOf, resourceNamed, synthStack, type SynthesizedJson } from '..
 import { requirePython, itWithTool } from '../support/tools';
 import { CHURN, programFileNames, RecordingSink, SCRIPTS, synthDrift, validatedByProgram, type MonitorProps } from './support';
 import { addClusterProviders } from '../support/providers';
+import { policiesSelecting, workloadsSelectedBy } from '../support/network-policies';
 
 const cronJobOf = (json: SynthesizedJson) => resourceNamed(json, 'kubernetes_cron_job_v1', 'churn-drift');
 const podOf = (json: SynthesizedJson) => cronJobOf(json).spec.job_template.spec.template.spec;
 const configOf = (json: SynthesizedJson) => JSON.parse(resourceNamed(json, 'kubernetes_config_map_v1', 'churn-drift-config').data['config.json']);
 const podLabelsOf = (json: SynthesizedJson) => cronJobOf(json).spec.job_template.spec.template.metadata.labels as Record<string, string>;
-const selects = (policy: any, labels: Record<string, string>) => {
-  const sel = Object.entries(policy.spec.pod_selector?.match_labels ?? {});
-  return sel.length > 0 && sel.every(([k, v]) => labels[k] === v);
-};
-/** The policies that select the drift pods by label (not the namespace-wide default deny and DNS, which select all). */
-const policiesOf = (json: SynthesizedJson) =>
-  Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')).filter((r: any) => selects(r, podLabelsOf(json)));
-/** Names of the workloads whose pods a policy selects. */
-const selectedWorkloads = (json: SynthesizedJson, policy: any) =>
-  ['kubernetes_cron_job_v1', 'kubernetes_deployment_v1', 'kubernetes_stateful_set_v1', 'kubernetes_job_v1'].flatMap((type) =>
-    Object.values(resourcesOf(json, type))
-      .filter((w: any) => selects(policy, (w.spec.job_template?.spec ?? w.spec).template.metadata.labels ?? {}))
-      .map((w: any) => w.metadata.name),
-  );
+/** The policies written for the drift pods (not the namespace-wide default deny and DNS, which select all). */
+const policiesOf = (json: SynthesizedJson) => policiesSelecting(json, podLabelsOf(json));
 const RETRAIN = { retrain: { trainingJob: { cronJobName: 'churn-train' } } };
 
 describe('DriftMonitor CronJob', () => {
@@ -170,7 +159,7 @@ describe('DriftMonitor CronJob', () => {
     expect(names).toEqual(['allow-pushgateway-egress']);
     const [policy] = policiesOf(json) as any[];
     expect(policy.spec.pod_selector.match_labels).toEqual({ 'egress.mlops.cdktf.io/pushgateway': 'allow' });
-    expect(selectedWorkloads(json, policy)).toEqual(['churn-drift']);
+    expect(workloadsSelectedBy(json, policy)).toEqual(['churn-drift']);
     expect(policy.spec.egress).toEqual([
       {
         to: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } }, pod_selector: {} }],
@@ -248,7 +237,7 @@ describe('DriftMonitor retraining', () => {
 
   it('opens the API server (443 and 6443) to the drift pods only', () => {
     const api = policiesOf(json).find((r: any) => r.metadata.name === 'allow-api-server-egress') as any;
-    expect(selectedWorkloads(json, api)).toEqual(['churn-drift']);
+    expect(workloadsSelectedBy(json, api)).toEqual(['churn-drift']);
     expect(api.spec.egress).toEqual([{ to: [{ ip_block: { cidr: '0.0.0.0/0' } }], ports: [{ port: '443', protocol: 'TCP' }, { port: '6443', protocol: 'TCP' }] }]);
     const narrow = synthDrift({ ...RETRAIN, apiServer: { cidr: '172.18.0.2/32', ports: [6443] } });
     const narrowed = policiesOf(narrow.json).find((r: any) => r.metadata.name === 'allow-api-server-egress') as any;

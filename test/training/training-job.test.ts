@@ -15,6 +15,7 @@ import { requireTool, itWithTool } from '../support/tools';
 import { requireTerraform, TERRAFORM } from '../support/terraform';
 import { AwsPodIdentity } from '../../lib/aws/aws-pod-identity';
 import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store';
+import { policiesSelecting } from '../support/network-policies';
 
 const IMAGE = 'ghcr.io/acme/churn-train:1.4.2';
 const BASE = { name: 'churn', image: IMAGE, command: ['python', 'train.py'] };
@@ -470,10 +471,7 @@ describe('TrainingJob: artifact store and cloud identity', () => {
     expect(policies[0]![1].description).toMatch(/^read on s3:\/\/.*\/mlflow\/datasets\/churn\/\* for training workload/);
     // Egress through the namespace's shared policies, each selecting the pods that carry its label.
     const podLabels = k8sJob.spec.template.metadata.labels;
-    const selecting = (Object.values(resourcesOf(json, 'kubernetes_network_policy_v1')) as any[]).filter((np) => {
-      const sel = Object.entries(np.spec.pod_selector?.match_labels ?? {});
-      return sel.length > 0 && sel.every(([k, v]) => podLabels[k] === v);
-    }).map((np) => np.metadata.name);
+    const selecting = policiesSelecting(json, podLabels).map((np) => np.metadata.name);
     expect(selecting).toContain('allow-object-store-egress');
     expect(resourceNamed(json, 'kubernetes_network_policy_v1', 'allow-object-store-egress').spec.pod_selector.match_labels).toEqual({ 'egress.mlops.cdktf.io/object-store': 'allow' });
     expect(podLabels).toMatchObject(job.podLabels);
