@@ -132,11 +132,20 @@ export const cronSchedule = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron schedule: ${problem}` });
 });
 
+const periods = new Map<string, number>();
+
 /**
  * The approximate period of a schedule in seconds (the longest gap between two
- * runs over a sample), used for "missed run" alerts.
+ * runs over a sample), used for "missed run" alerts. Remembered per expression:
+ * a fleet's jobs share a handful of schedules.
  */
 export function cronPeriodSeconds(expr: string): number {
+  let period = periods.get(expr);
+  if (period === undefined) periods.set(expr, (period = longestCronGapSeconds(expr)));
+  return period;
+}
+
+function longestCronGapSeconds(expr: string): number {
   const macro: Record<string, number> = {
     '@yearly': 366 * 86400, '@annually': 366 * 86400, '@monthly': 31 * 86400,
     '@weekly': 7 * 86400, '@daily': 86400, '@midnight': 86400, '@hourly': 3600,
