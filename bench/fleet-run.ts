@@ -1,35 +1,59 @@
 /**
  * One measurement in a fresh process (so peak memory and GC belong to it), printing one JSON line:
- * - `tsx bench/fleet-run.ts library <models> <counts.json>`: construct + synth the fleet, and write
- *   the resource and data-source addresses it produced to counts.json;
- * - `tsx bench/fleet-run.ts raw <models> <counts.json>`: construct + synth the same resources in raw cdktf;
- * - `tsx bench/fleet-run.ts same-content <models> <counts.json>`: the same resources in raw cdktf, each
+ * - `tsx bench/fleet-run.ts library <models> <counts.json> [app|testing]`: construct + synth the fleet, and
+ *   write the resource and data-source addresses it produced to counts.json;
+ * - `tsx bench/fleet-run.ts raw <models> <counts.json> [app|testing]`: construct + synth the same resources in raw cdktf;
+ * - `tsx bench/fleet-run.ts same-content <models> <counts.json> [app|testing]`: the same resources in raw cdktf, each
  *   with the library's synthesized body (the library run writes the bodies to <counts.json>.bodies).
+ *
+ * The synthesis path:
+ * - `app` (default): what `cdktf synth` and `cdktf deploy` run, `app.synth()` with cdktf's validations on. It
+ *   resolves every element twice (a preparing pass, then the output) and writes cdk.tf.json, whose bytes are
+ *   the ones reported.
+ * - `testing`: what snapshot tests run, `Testing.synth(stack)`. It resolves once, then rebuilds every object
+ *   key by key to sort it (quadratic in the keys of an object: every resource type holds one key per
+ *   resource), which costs the minimal-props baseline far more than its own configuration does.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Testing } from '../lib/core/cdktf';
-import { fleetApp, rawApp, sizes } from './fleet';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Testing, type App, type TerraformStack } from '../lib/core/cdktf';
+import { benchApp, fleetApp, rawApp, sizes } from './fleet';
 
-const [mode, n, countsFile] = [process.argv[2], Number(process.argv[3]), process.argv[4]!];
-// Warm-up in both modes: module loading and JIT are not part of the figure.
-const warm = JSON.parse(Testing.synth(fleetApp(1).stack));
+const [mode, n, countsFile, path] = [process.argv[2], Number(process.argv[3]), process.argv[4]!, process.argv[5] ?? 'app'];
+if (path !== 'app' && path !== 'testing') throw new Error(`unknown synthesis path ${path}: app or testing`);
+
+/** Constructs `build`'s stack and synthesizes it the chosen way: the JSON text cdktf produced, and the time both took. */
+function synth(build: (app: App) => { stack: TerraformStack }): { text: string; ms: number } {
+  const outdir = path === 'app' ? mkdtempSync(join(tmpdir(), 'mlops-fleet-')) : undefined;
+  try {
+    const start = performance.now();
+    const app = benchApp(outdir);
+    const { stack } = build(app);
+    const testingText = outdir ? undefined : Testing.synth(stack);
+    if (outdir) app.synth();
+    const ms = performance.now() - start;
+    return { text: testingText ?? readFileSync(join(outdir!, 'stacks', 'fleet', 'cdk.tf.json'), 'utf8'), ms };
+  } finally {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+// Warm-up in every mode: module loading and JIT are not part of the figure.
+const warm = JSON.parse(synth((app) => fleetApp(1, app)).text);
 const count = (text: string) => Object.values(JSON.parse(text).resource as Record<string, object>).reduce((k, v) => k + Object.keys(v).length, 0);
 const peakMB = () => process.resourceUsage().maxRSS / 1024;
 if (mode === 'raw' || mode === 'same-content') {
   const same = mode === 'same-content';
-  Testing.synth(rawApp(warm, same).stack);
+  synth((app) => rawApp(warm, same, app));
   const json = JSON.parse(readFileSync(same ? `${countsFile}.bodies` : countsFile, 'utf8'));
-  const start = performance.now();
-  const text = Testing.synth(rawApp(json, same).stack);
-  const ms = performance.now() - start;
-  console.log(JSON.stringify({ mode, n, ms, resources: count(text), bytes: text.length, peakRssMB: peakMB() }));
+  const { text, ms } = synth((app) => rawApp(json, same, app));
+  console.log(JSON.stringify({ mode, path, n, ms, resources: count(text), bytes: text.length, peakRssMB: peakMB() }));
 } else {
-  const start = performance.now();
-  const text = Testing.synth(fleetApp(n).stack);
-  const ms = performance.now() - start;
+  const { text, ms } = synth((app) => fleetApp(n, app));
   const json = JSON.parse(text);
   const addresses = (sets: Record<string, object> = {}) => Object.fromEntries(Object.entries(sets).map(([t, v]) => [t, Object.fromEntries(Object.keys(v).map((id) => [id, {}]))]));
   writeFileSync(countsFile, JSON.stringify({ resource: addresses(json.resource), data: addresses(json.data) }));
   writeFileSync(`${countsFile}.bodies`, JSON.stringify({ resource: json.resource, data: addresses(json.data) }));
-  console.log(JSON.stringify({ mode, n, ms, resources: count(text), ...sizes(text), peakRssMB: peakMB() }));
+  console.log(JSON.stringify({ mode, path, n, ms, resources: count(text), ...sizes(text), peakRssMB: peakMB() }));
 }

@@ -2,15 +2,27 @@
  * A fleet of N models on one MlopsPlatform, and the raw-cdktf baseline of it:
  * the same number and kinds of provider resources with minimal props, built
  * from the library's own output so the two never drift apart.
+ *
+ * The library is the built package (`dist/`, what a consumer's app loads from
+ * node_modules; `npm run build` first), unless MLOPS_BENCH_SOURCE=1 selects the
+ * TypeScript sources. Under tsx every stack trace cdktf captures is
+ * source-mapped, and the sources add mapped frames that no consumer has.
  */
 import { App, Testing, TerraformStack } from '../lib/core/cdktf';
-import { MlopsPlatform } from '../lib';
+import type { MlopsPlatform } from '../lib';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const library = (): typeof import('../lib') => require(process.env.MLOPS_BENCH_SOURCE ? '../lib' : '../dist');
+
+/** The app a run synthesizes: cdktf's own (`cdktf synth`: validations on, cdk.tf.json written to `outdir`), or the testing one. */
+export function benchApp(outdir?: string): App {
+  return outdir ? new App({ outdir }) : Testing.app({ stackTraces: false });
+}
 
 /** Each model: serving with HPA and PDB, a weekly training job with a gate, a daily drift check that retrains. */
-export function fleetApp(models: number): { app: App; stack: TerraformStack; platform: MlopsPlatform } {
-  const app = Testing.app({ stackTraces: false });
+export function fleetApp(models: number, app: App = benchApp()): { app: App; stack: TerraformStack; platform: MlopsPlatform } {
   const stack = new TerraformStack(app, 'fleet');
-  const platform = new MlopsPlatform(stack, 'Platform', { namespace: 'mlops' });
+  const platform = new (library().MlopsPlatform)(stack, 'Platform', { namespace: 'mlops' });
   for (let i = 0; i < models; i++) {
     const name = `model-${String(i).padStart(4, '0')}`;
     const id = `M${i}`;
@@ -58,9 +70,8 @@ function minimalConfig(type: string, id: string): unknown {
  * the minimal resource): raw cdktf emitting the identical JSON, which separates what the library's own
  * code costs from what resolving and writing that much configuration costs in cdktf.
  */
-export function rawApp(json: { resource?: Resources; data?: Resources; provider?: Record<string, unknown> }, sameContent = false): { app: App; stack: TerraformStack } {
-  const app = Testing.app({ stackTraces: false });
-  const stack = new TerraformStack(app, 'raw');
+export function rawApp(json: { resource?: Resources; data?: Resources; provider?: Record<string, unknown> }, sameContent = false, app: App = benchApp()): { app: App; stack: TerraformStack } {
+  const stack = new TerraformStack(app, 'fleet');
   const { KubernetesProvider } = require('@cdktf/provider-kubernetes/lib/provider');
   const { HelmProvider } = require('@cdktf/provider-helm/lib/provider');
   const { RandomProvider } = require('@cdktf/provider-random/lib/provider');
@@ -72,15 +83,19 @@ export function rawApp(json: { resource?: Resources; data?: Resources; provider?
       const Cls = classOf(type, kind === 'data');
       for (const [id, body] of Object.entries(instances)) {
         const r = new Cls(stack, id, minimalConfig(type, id)) as { addOverride(path: string, value: unknown): void };
-        if (sameContent) for (const [key, value] of Object.entries(body as Record<string, unknown>)) r.addOverride(key, value);
+        // "//" is cdktf's metadata comment (construct path, unique id), which it writes for the raw resource too.
+        if (sameContent) for (const [key, value] of Object.entries(body as Record<string, unknown>)) if (key !== '//') r.addOverride(key, value);
       }
     }
   }
   return { app, stack };
 }
 
-/** Sizes that decide whether a fleet can be applied: whole JSON, per-object maxima. */
-export function sizes(text: string): { bytes: number; largestResource: { address: string; bytes: number }; largestValues: number; largestConfigMapData: number } {
+/**
+ * Sizes that decide whether a fleet can be applied: the whole JSON as written (cdktf indents by 2) and
+ * without the indentation, and the per-object maxima.
+ */
+export function sizes(text: string): { bytes: number; minifiedBytes: number; largestResource: { address: string; bytes: number }; largestValues: number; largestConfigMapData: number } {
   const json = JSON.parse(text) as { resource: Resources };
   let largestResource = { address: '', bytes: 0 };
   let largestValues = 0;
@@ -94,5 +109,5 @@ export function sizes(text: string): { bytes: number; largestResource: { address
       if (type === 'kubernetes_config_map_v1' && b.data) largestConfigMapData = Math.max(largestConfigMapData, Object.values(b.data).reduce((n, v) => n + v.length, 0));
     }
   }
-  return { bytes: text.length, largestResource, largestValues, largestConfigMapData };
+  return { bytes: text.length, minifiedBytes: JSON.stringify(json).length, largestResource, largestValues, largestConfigMapData };
 }
