@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { Aspects, Lazy, Token, type IAspect } from './cdktf';
+import { Aspects, Lazy, TerraformStack, Token, type IAspect } from './cdktf';
 
 /**
  * Every string in a Terraform JSON configuration is a template: `${...}` is an
@@ -81,22 +81,53 @@ type Synthesizing = {
   [PATCHED]?: boolean;
 };
 
+/** Makes the strings `node` synthesizes literal, once: an element's attributes pass through {@link literal}. */
+function patch(node: IConstruct): void {
+  const el = node as unknown as Synthesizing;
+  if (el[PATCHED] || typeof el.synthesizeAttributes !== 'function') return;
+  el[PATCHED] = true;
+  const json = el.synthesizeAttributes.bind(el);
+  el.synthesizeAttributes = () => literal(json());
+  if (typeof el.synthesizeHclAttributes === 'function') {
+    const hcl = el.synthesizeHclAttributes.bind(el);
+    el.synthesizeHclAttributes = () => literal(hcl());
+  }
+}
+
+/** Patches every element under the scope when cdktf invokes aspects (every synthesis path; `Testing.synth` has no preparing pass). */
 class LiteralStrings implements IAspect {
   public visit(node: IConstruct): void {
-    const el = node as unknown as Synthesizing;
-    if (el[PATCHED] || typeof el.synthesizeAttributes !== 'function') return;
-    el[PATCHED] = true;
-    const json = el.synthesizeAttributes.bind(el);
-    el.synthesizeAttributes = () => literal(json());
-    if (typeof el.synthesizeHclAttributes === 'function') {
-      const hcl = el.synthesizeHclAttributes.bind(el);
-      el.synthesizeHclAttributes = () => literal(hcl());
-    }
+    patch(node);
   }
 }
 
 const ASPECT = new LiteralStrings();
 const scoped = new WeakSet<IConstruct>();
+const scopesOf = new WeakMap<TerraformStack, IConstruct[]>();
+
+/**
+ * cdktf invokes aspects after its preparing pass (`prepareStack`, which resolves every element once
+ * to find cross-stack references), so that pass would resolve the provider's raw attributes: every
+ * attribute of the schema, most of them unset, each a resolve step (a pod template has hundreds).
+ * The stack's `prepareStack` first patches the elements of the library's scopes, so both passes
+ * resolve the same literal, pruned attributes.
+ */
+function patchBeforePreparing(scope: IConstruct): void {
+  const stack = scope.node.scopes.find((s): s is TerraformStack => TerraformStack.isStack(s));
+  if (!stack) return;
+  let scopes = scopesOf.get(stack);
+  if (!scopes) {
+    const scopesOfStack: IConstruct[] = [];
+    scopes = scopesOfStack;
+    scopesOf.set(stack, scopes);
+    const prepare = stack.prepareStack.bind(stack);
+    stack.prepareStack = () => {
+      for (const s of scopesOfStack) for (const node of s.node.findAll()) patch(node);
+      prepare();
+    };
+  }
+  scopes.push(scope);
+}
 
 /**
  * Makes every string synthesized by resources, providers, data sources and
@@ -107,4 +138,5 @@ export function keepLiteral(scope: IConstruct): void {
   if (scope.node.scopes.some((s) => scoped.has(s))) return; // an enclosing library construct covers it
   scoped.add(scope);
   Aspects.of(scope).add(ASPECT);
+  patchBeforePreparing(scope);
 }
