@@ -168,6 +168,30 @@ export class MlopsNamespace extends Construct implements INamespace {
   }
 
   /**
+   * The policy that lets every pod carrying the label `labelKey` (any value) reach `target`, created by
+   * the first workload that asks: a thousand models' clients share one, not a thousand. A target of the
+   * same name with other peers or ports gets a policy of its own.
+   */
+  public sharedEgressFrom(labelKey: string, target: EgressTarget): NetworkPolicyV1 {
+    const signature = JSON.stringify({ labelKey, to: target.to, ports: target.ports });
+    const first = this.egressPolicies.get(`from:${target.name}`);
+    const name = !first || first.signature === signature ? target.name : `${target.name.slice(0, 54)}-${hash(signature)}`;
+    let entry = this.egressPolicies.get(`from:${name}`);
+    if (!entry) {
+      const policy = new NetworkPolicyV1(this, `EgressFrom-${name}`, {
+        metadata: { name: `allow-${name}-egress`, namespace: this.name, labels: policyLabels(`allow-${name}-egress`) },
+        spec: {
+          podSelector: { matchExpressions: [{ key: labelKey, operator: 'Exists' }] },
+          policyTypes: ['Egress'],
+          egress: [{ to: target.to.map(peerOf), ports: target.ports.map(portOf) }],
+        },
+      });
+      this.egressPolicies.set(`from:${name}`, (entry = { signature, policy }));
+    }
+    return entry.policy;
+  }
+
+  /**
    * Lets the pods with `rule.podLabels` send traffic to the peers on the ports.
    * The policy is created under `scope`, the construct that needs it.
    */

@@ -76,6 +76,13 @@ export interface INamespace extends IConstruct {
    * implementations) get per-workload policies instead.
    */
   sharedEgress?(targets: readonly EgressTarget[]): SharedEgress;
+  /**
+   * One policy, shared by every pod that carries the label `labelKey` (whatever its value), that lets
+   * those pods reach `target`: e.g. every model's clients (`mlops.cdktf.io/model-client: <model>`) to
+   * the model servers, where each model's ingress policy admits its own clients only. Namespaces
+   * without it (custom implementations) get a policy per workload instead.
+   */
+  sharedEgressFrom?(labelKey: string, target: EgressTarget): NetworkPolicyV1;
 }
 
 /** What {@link INamespace.sharedEgress} returns. */

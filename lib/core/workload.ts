@@ -225,15 +225,13 @@ export function buildPodSpec(opts: PodOptions): PodSpec {
       livenessProbe: probeOf(c.livenessProbe),
       volumeMount: mounts.length ? mounts : undefined,
       lifecycle: c.drainSeconds ? { preStop: [{ exec: { command: ['sleep', String(c.drainSeconds)] } }] } : undefined,
+      // The settings that exist only per container; the user, group, non-root rule and seccomp profile
+      // are the pod's (below), which every container inherits: Kubernetes applies the pod's unless a
+      // container sets its own, and Pod Security's `restricted` accepts them at either level.
       securityContext: {
-        runAsNonRoot: sec.runAsNonRoot ?? true,
-        runAsUser: String(uid),
-        runAsGroup: String(gid),
         readOnlyRootFilesystem: sec.readOnlyRootFilesystem ?? true,
         allowPrivilegeEscalation: sec.allowPrivilegeEscalation ?? false,
-        privileged: false,
         capabilities: { drop: ['ALL'], add: sec.addCapabilities?.length ? sec.addCapabilities : undefined },
-        seccompProfile: { type: sec.seccompProfile ?? 'RuntimeDefault' },
       },
     };
   };

@@ -31,7 +31,7 @@ export function driftCheckFiles(scope: Construct, namespaceScope: Construct, nam
   const program = SharedProgram.of(namespaceScope, { program: 'drift-check', namespace, files: () => programFiles('drift', 'drift_check.py') });
   const configMap = new ConfigMapV1(scope, 'Config', {
     metadata: { name: `${name}-config`, namespace, labels },
-    data: { 'config.json': JSON.stringify(config, null, 2) + '\n' },
+    data: { 'config.json': JSON.stringify(config) + '\n' }, // compact: one copy per model in the plan and state
   });
   return { program, config: configMap };
 }

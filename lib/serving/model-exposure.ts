@@ -136,7 +136,27 @@ export function allowModelTraffic(scope: Construct, o: ModelTrafficOptions): Net
   const egress = [...(o.writesInferenceLogs ? platform.artifactStore.egress : []), ...(platform.cloudIdentity?.credentialEgress ?? [])];
   return [
     platform.namespace.allowIngress(scope, 'AllowIngress', { name: `${name}-model-ingress`, podLabels: podSelector, from, ports: [{ port: servingPort }, ...metricsPort] }),
-    platform.namespace.allowEgress(scope, 'AllowClients', { name: `${name}-model-clients-egress`, podLabels: o.clientPodLabels, to: [{ podLabels: podSelector }], ports: [{ port: servingPort }] }),
+    clientEgress(scope, o),
     ...allowEgressTargets(platform.namespace, scope, `${name}-model`, podSelector, egress),
   ];
+}
+
+const COMPONENT = 'app.kubernetes.io/component';
+const INSTANCE = 'app.kubernetes.io/instance';
+
+/**
+ * The clients' side: pods with the client label may reach the model's pods. The namespace's shared policy
+ * lets every model's clients reach the platform's model servers on the port; each model's ingress policy
+ * admits its own clients only, so what may connect is the same as with a policy per model.
+ */
+function clientEgress(scope: Construct, o: ModelTrafficOptions): NetworkPolicyV1 {
+  const { platform, server, podSelector } = o;
+  const [labelKey, ...more] = Object.keys(o.clientPodLabels);
+  const servers = podSelector[COMPONENT] !== undefined && podSelector[INSTANCE] !== undefined
+    ? { [COMPONENT]: podSelector[COMPONENT], [INSTANCE]: podSelector[INSTANCE] } : undefined;
+  const ports = [{ port: server.servingPort }];
+  if (platform.namespace.sharedEgressFrom && labelKey !== undefined && more.length === 0 && servers) {
+    return platform.namespace.sharedEgressFrom(labelKey, { name: 'model-clients', to: [{ podLabels: servers }], ports });
+  }
+  return platform.namespace.allowEgress(scope, 'AllowClients', { name: `${server.name}-model-clients-egress`, podLabels: o.clientPodLabels, to: [{ podLabels: podSelector }], ports });
 }

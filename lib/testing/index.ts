@@ -168,16 +168,20 @@ export function secureDefaultViolations(json: SynthesizedJson, options: SecureDe
   const retrainers = retrainServiceAccounts(json);
   for (const { where, pod, container } of allContainers(json)) {
     const sc = container.security_context ?? {};
+    const podSc = pod.security_context ?? {};
+    // What the container runs with: its own setting, or the pod's where the container leaves it unset
+    // (as Kubernetes applies them).
+    const effective = (key: string) => sc[key] ?? podSc[key];
     const check = (ok: boolean, what: string) => {
       if (!ok) problems.push(`${where}: ${what}`);
     };
-    check(sc.run_as_non_root === true, 'run_as_non_root is not true');
-    check(Number(sc.run_as_user) > 0, 'run_as_user is not a non-root uid');
+    check(effective('run_as_non_root') === true, 'run_as_non_root is not true');
+    check(Number(effective('run_as_user')) > 0, 'run_as_user is not a non-root uid');
     check(sc.read_only_root_filesystem === true, 'root filesystem is writable');
     check(sc.allow_privilege_escalation === false, 'privilege escalation is allowed');
-    check(sc.privileged === false, 'privileged is not false');
+    check(sc.privileged !== true, 'privileged');
     check((sc.capabilities?.drop ?? []).includes('ALL'), 'capabilities are not dropped');
-    check(sc.seccomp_profile?.type === 'RuntimeDefault', 'seccomp profile is not RuntimeDefault');
+    check(effective('seccomp_profile')?.type === 'RuntimeDefault', 'seccomp profile is not RuntimeDefault');
     check(
       pod.automount_service_account_token === false || retrainers.has(String(pod.service_account_name)) || (options.tokenAllowedFor?.test(where) ?? false),
       'mounts a service-account token',

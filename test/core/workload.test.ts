@@ -15,17 +15,20 @@ describe('buildPodSpec', () => {
   it('applies the secure defaults to every container and the pod', () => {
     const pod = base();
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: '10001', fsGroup: '10001', seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: '10001',
+      runAsGroup: '10001',
+      fsGroup: '10001',
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    // Each container holds what exists only per container and inherits the rest from the pod.
     for (const c of [...(pod.container as any[]), ...(pod.initContainer as any[])]) {
       expect(c.securityContext).toEqual({
-        runAsNonRoot: true,
-        runAsUser: '10001',
-        runAsGroup: '10001',
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
-        privileged: false,
         capabilities: { drop: ['ALL'], add: undefined },
-        seccompProfile: { type: 'RuntimeDefault' },
       });
     }
   });
@@ -58,7 +61,7 @@ describe('buildPodSpec', () => {
     });
     const sc = (pod.container as any[])[0].securityContext;
     expect(sc.readOnlyRootFilesystem).toBe(false);
-    expect(sc.runAsUser).toBe('999');
+    expect(pod.securityContext).toMatchObject({ runAsUser: '999', runAsGroup: '999', fsGroup: '999' });
     expect(sc.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
     expect(sc.allowPrivilegeEscalation).toBe(false);
     expect(pod.automountServiceAccountToken).toBe(true);

@@ -59,7 +59,8 @@ describe('DriftMonitor CronJob', () => {
       { name: 'DRIFT_CONFIG', value: '/etc/mlops/drift/config.json' },
       { name: 'HOME', value: '/tmp' },
     ]));
-    expect(container.security_context).toMatchObject({ read_only_root_filesystem: true, run_as_non_root: true, allow_privilege_escalation: false });
+    expect(container.security_context).toMatchObject({ read_only_root_filesystem: true, allow_privilege_escalation: false });
+    expect(pod.security_context).toMatchObject({ run_as_non_root: true, seccomp_profile: { type: 'RuntimeDefault' } });
     expect(container.resources).toEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } });
     expect(pod.automount_service_account_token).toBe(false);
     expect(pod.service_account_name).toContain('ChurnDrift_Identity');

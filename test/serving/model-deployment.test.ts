@@ -100,8 +100,30 @@ describe('ModelDeployment: registry model', () => {
       { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': expect.stringMatching(/^\$\{kubernetes_namespace_v1\.Platform_Monitoring_Namespace_/) } }, pod_selector: {} },
     ]);
     expect(ingress.spec.ingress[0].ports).toEqual([{ port: '8080', protocol: 'TCP' }]);
-    const clients = resourceNamed(json, NP, 'churn-model-clients-egress');
-    expect(clients.spec.pod_selector.match_labels).toEqual({ [MODEL_CLIENT_LABEL]: 'churn' });
+    // The clients' side is one policy of the namespace for every model's clients; churn's ingress above admits churn's only.
+    const clients = resourceNamed(json, NP, 'allow-model-clients-egress');
+    expect(clients.spec.pod_selector).toEqual({ match_expressions: [{ key: MODEL_CLIENT_LABEL, operator: 'Exists' }] });
+    expect(clients.spec.egress).toEqual([{
+      to: [{ pod_selector: { match_labels: { 'app.kubernetes.io/component': 'model-server', 'app.kubernetes.io/instance': 'mlops' } } }],
+      ports: [{ port: '8080', protocol: 'TCP' }],
+    }]);
+  });
+
+  it('shares the clients\' egress policy among models on one port, and gives another port a policy of its own', () => {
+    const fleet = synthStack((stack) => {
+      const platform = new MlopsPlatform(stack, 'Platform');
+      for (const name of ['churn', 'fraud', 'upsell']) platform.addModel(name, { name, model: `models:/${name}@champion` });
+      platform.addModel('Api', { ...custom, name: 'api' });
+    }).json;
+    const policies = Object.values(resourcesOf(fleet, NP)).filter((np: any) => np.spec.pod_selector.match_expressions?.[0]?.key === MODEL_CLIENT_LABEL);
+    expect(policies.map((np: any) => [np.metadata.name, np.spec.egress[0].ports[0].port]).sort((a, b) => b[1].localeCompare(a[1]))).toEqual([
+      ['allow-model-clients-egress', '8080'],
+      [expect.stringMatching(/^allow-model-clients-[0-9a-f]+-egress$/), '8000'],
+    ]);
+    // Each model still admits only its own clients.
+    for (const name of ['churn', 'fraud', 'upsell', 'api']) {
+      expect(resourceNamed(fleet, NP, `${name}-model-ingress`).spec.ingress[0].from[0]).toEqual({ pod_selector: { match_labels: { [MODEL_CLIENT_LABEL]: name } } });
+    }
   });
 
   it('matches the snapshot', () => {

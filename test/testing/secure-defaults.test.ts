@@ -38,6 +38,22 @@ describe('secureDefaultViolations', () => {
     ]);
   });
 
+  it('reads the pod\'s settings where a container leaves them unset, and a container\'s own where it sets them', () => {
+    const json = stackWith({});
+    const pod = (json.resource as any).kubernetes_deployment_v1.App.spec.template.spec;
+    expect(pod.container[0].security_context.run_as_non_root).toBeUndefined(); // inherited from the pod
+    pod.container[0].security_context = { ...pod.container[0].security_context, run_as_non_root: false, run_as_user: '0', privileged: true, seccomp_profile: { type: 'Unconfined' } };
+    expect(secureDefaultViolations(json)).toEqual([
+      'kubernetes_deployment_v1.App/c: run_as_non_root is not true',
+      'kubernetes_deployment_v1.App/c: run_as_user is not a non-root uid',
+      'kubernetes_deployment_v1.App/c: privileged',
+      'kubernetes_deployment_v1.App/c: seccomp profile is not RuntimeDefault',
+    ]);
+    delete pod.container[0].security_context;
+    pod.security_context = {};
+    expect(secureDefaultViolations(json)).toContain('kubernetes_deployment_v1.App/c: run_as_non_root is not true');
+  });
+
   it('allows a token only where asked', () => {
     const json = stackWith({}, 'x:1.0', true);
     expect(secureDefaultViolations(json, { tokenAllowedFor: /\.App\// })).toEqual([]);
