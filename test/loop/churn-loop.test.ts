@@ -274,8 +274,11 @@ describe('the churn loop of examples/local, end to end on real MLflow, PostgreSQ
     }
     await new Promise((r) => setTimeout(r, 3000)); // the last scrape
 
-    // Knobs: a 20 s window and 20 requests instead of an hour and 100.
-    const judged = await runJudge({ JUDGE_WINDOW: '20s', JUDGE_MIN_REQUESTS: '20' });
+    // Knobs: a 20 s window and 20 requests instead of an hour and 100, and a latency tolerance of 100 % instead
+    // of 20 %: both variants are the same model on this shared 2-core machine, where the histogram's p95 of two
+    // equal processes can land a bucket apart (0.030 s against 0.025 s was seen under a concurrent benchmark).
+    // The latency rule itself is tested with exact series in test/python/test_canary_judge.py.
+    const judged = await runJudge({ JUDGE_WINDOW: '20s', JUDGE_MIN_REQUESTS: '20', JUDGE_LATENCY_TOLERANCE: '1' });
     expect(judged.code, judged.out).toBe(0);
     expect(judged.out).toMatch(/PROMOTED: \d+ requests, error ratio 0\.0000/);
     expect(await alias('champion')).toBe('2');
