@@ -5,6 +5,7 @@ import { NetworkPolicyV1, type NetworkPolicyV1SpecIngressFrom } from '@cdktf/pro
 import { parseProps } from '../core/props';
 import { k8sName, labelsSchema } from '../core/validators';
 import { standardLabels } from '../core/labels';
+import type { LabelSelector } from '../core/pod-spec';
 import { SHARED_EGRESS_LABEL_PREFIX, type EgressRule, type EgressTarget, type INamespace, type IngressRule, type NetworkPeer, type NetworkPort, type SharedEgress } from '../core/network';
 import { applyRemovalPolicy, removalPolicySchema, type RemovalPolicy } from '../core/removal';
 
@@ -73,7 +74,7 @@ export class MlopsNamespace extends Construct implements INamespace {
   public readonly podSecurity: 'restricted' | 'baseline' | 'privileged';
   /** The default-deny policy, when enabled. */
   public readonly defaultDenyPolicy?: NetworkPolicyV1;
-  /** Shared egress policies by label key (see {@link sharedEgress}). */
+  /** Shared egress policies by key (see {@link sharedEgress} and {@link sharedEgressFrom}). */
   private readonly egressPolicies = new Map<string, { signature: string; policy: NetworkPolicyV1 }>();
 
   constructor(scope: Construct, id: string, props: MlopsNamespaceProps) {
@@ -153,16 +154,10 @@ export class MlopsNamespace extends Construct implements INamespace {
     const policies: NetworkPolicyV1[] = [];
     for (const target of targets) {
       const signature = JSON.stringify({ to: target.to, ports: target.ports });
-      const first = this.egressPolicies.get(target.name);
-      const key = !first || first.signature === signature ? target.name : `${target.name.slice(0, 54)}-${hash(signature)}`;
-      const label = SHARED_EGRESS_LABEL_PREFIX + key;
-      let entry = this.egressPolicies.get(key);
-      if (!entry) {
-        const policy = this.allowEgress(this, `Egress-${key}`, { name: `allow-${key}-egress`, podLabels: { [label]: 'allow' }, to: target.to, ports: target.ports });
-        this.egressPolicies.set(key, (entry = { signature, policy }));
-      }
-      podLabels[label] = 'allow';
-      policies.push(entry.policy);
+      const { key, policy } = this.sharedPolicy('', target.name, signature, (k) =>
+        this.allowEgress(this, `Egress-${k}`, { name: `allow-${k}-egress`, podLabels: { [SHARED_EGRESS_LABEL_PREFIX + k]: 'allow' }, to: target.to, ports: target.ports }));
+      podLabels[SHARED_EGRESS_LABEL_PREFIX + key] = 'allow';
+      policies.push(policy);
     }
     return { podLabels, policies };
   }
@@ -174,21 +169,20 @@ export class MlopsNamespace extends Construct implements INamespace {
    */
   public sharedEgressFrom(labelKey: string, target: EgressTarget): NetworkPolicyV1 {
     const signature = JSON.stringify({ labelKey, to: target.to, ports: target.ports });
-    const first = this.egressPolicies.get(`from:${target.name}`);
-    const name = !first || first.signature === signature ? target.name : `${target.name.slice(0, 54)}-${hash(signature)}`;
-    let entry = this.egressPolicies.get(`from:${name}`);
-    if (!entry) {
-      const policy = new NetworkPolicyV1(this, `EgressFrom-${name}`, {
-        metadata: { name: `allow-${name}-egress`, namespace: this.name, labels: policyLabels(`allow-${name}-egress`) },
-        spec: {
-          podSelector: { matchExpressions: [{ key: labelKey, operator: 'Exists' }] },
-          policyTypes: ['Egress'],
-          egress: [{ to: target.to.map(peerOf), ports: target.ports.map(portOf) }],
-        },
-      });
-      this.egressPolicies.set(`from:${name}`, (entry = { signature, policy }));
-    }
-    return entry.policy;
+    return this.sharedPolicy('from:', target.name, signature, (k) =>
+      this.egressPolicy(this, `EgressFrom-${k}`, `allow-${k}-egress`, { matchExpressions: [{ key: labelKey, operator: 'Exists' }] }, target)).policy;
+  }
+
+  /**
+   * The namespace's shared policy for `name` among those of `kind`, created by `create` the first time: a
+   * later request under the same name with another signature gets a key (and policy) of its own.
+   */
+  private sharedPolicy(kind: string, name: string, signature: string, create: (key: string) => NetworkPolicyV1): { key: string; policy: NetworkPolicyV1 } {
+    const first = this.egressPolicies.get(kind + name);
+    const key = !first || first.signature === signature ? name : `${name.slice(0, 54)}-${hash(signature)}`;
+    let entry = this.egressPolicies.get(kind + key);
+    if (!entry) this.egressPolicies.set(kind + key, (entry = { signature, policy: create(key) }));
+    return { key, policy: entry.policy };
   }
 
   /**
@@ -196,12 +190,17 @@ export class MlopsNamespace extends Construct implements INamespace {
    * The policy is created under `scope`, the construct that needs it.
    */
   public allowEgress(scope: Construct, id: string, rule: EgressRule): NetworkPolicyV1 {
+    return this.egressPolicy(scope, id, rule.name, { matchLabels: rule.podLabels }, rule);
+  }
+
+  /** An egress policy of this namespace for the pods `podSelector` selects. */
+  private egressPolicy(scope: Construct, id: string, name: string, podSelector: LabelSelector, peers: Pick<EgressRule, 'to' | 'ports'>): NetworkPolicyV1 {
     return new NetworkPolicyV1(scope, id, {
-      metadata: { name: rule.name, namespace: this.name, labels: policyLabels(rule.name) },
+      metadata: { name, namespace: this.name, labels: policyLabels(name) },
       spec: {
-        podSelector: { matchLabels: rule.podLabels },
+        podSelector,
         policyTypes: ['Egress'],
-        egress: [{ to: rule.to.map(peerOf), ports: rule.ports.map(portOf) }],
+        egress: [{ to: peers.to.map(peerOf), ports: peers.ports.map(portOf) }],
       },
     });
   }
