@@ -117,12 +117,11 @@ function patchBeforePreparing(scope: IConstruct): void {
   if (!stack) return;
   let scopes = scopesOf.get(stack);
   if (!scopes) {
-    const scopesOfStack: IConstruct[] = [];
-    scopes = scopesOfStack;
-    scopesOf.set(stack, scopes);
+    const all: IConstruct[] = (scopes = []);
+    scopesOf.set(stack, all);
     const prepare = stack.prepareStack.bind(stack);
     stack.prepareStack = () => {
-      for (const s of scopesOfStack) for (const node of s.node.findAll()) patch(node);
+      for (const s of all) for (const node of s.node.findAll()) patch(node);
       prepare();
     };
   }
