@@ -11,6 +11,7 @@ export {
   TerraformStack,
   TerraformProvider,
   TerraformResource,
+  TerraformDataSource,
   TerraformVariable,
   Testing,
   Token,

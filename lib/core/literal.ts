@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { Aspects, Lazy, TerraformStack, Token, type IAspect } from './cdktf';
+import { presolvable, presolve, resolveOnceInStack } from './resolved';
 
 /**
  * Every string in a Terraform JSON configuration is a template: `${...}` is an
@@ -87,7 +88,7 @@ function patch(node: IConstruct): void {
   if (el[PATCHED] || typeof el.synthesizeAttributes !== 'function') return;
   el[PATCHED] = true;
   const json = el.synthesizeAttributes.bind(el);
-  el.synthesizeAttributes = () => literal(json());
+  el.synthesizeAttributes = () => (presolvable(el) ? presolve(literal(json())) : literal(json()));
   if (typeof el.synthesizeHclAttributes === 'function') {
     const hcl = el.synthesizeHclAttributes.bind(el);
     el.synthesizeHclAttributes = () => literal(hcl());
@@ -119,6 +120,7 @@ function patchBeforePreparing(scope: IConstruct): void {
   if (!scopes) {
     const all: IConstruct[] = (scopes = []);
     scopesOf.set(stack, all);
+    resolveOnceInStack(stack);
     const prepare = stack.prepareStack.bind(stack);
     stack.prepareStack = () => {
       for (const s of all) for (const node of s.node.findAll()) patch(node);
