@@ -22,5 +22,7 @@ export {
   TerraformAsset,
   AssetType,
   dependable,
+  DefaultTokenResolver,
+  StringConcat,
 } from 'cdktf';
-export type { IResolvable, ITerraformDependable, TerraformMetaArguments, IAspect } from 'cdktf';
+export type { IResolvable, IResolveContext, ITerraformDependable, TerraformMetaArguments, IAspect } from 'cdktf';

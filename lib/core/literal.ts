@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { Aspects, Lazy, TerraformStack, Token, type IAspect } from './cdktf';
-import { presolvable, presolve, resolveOnceInStack } from './resolved';
+import { isPlainObject, presolvable, presolve, resolveOnceInStack } from './resolved';
 
 /**
  * Every string in a Terraform JSON configuration is a template: `${...}` is an
@@ -45,8 +45,7 @@ export function literal<T>(value: T): T {
   if (typeof value === 'string') return literalString(value) as T;
   if (Array.isArray(value)) return value.map((v) => literal(v)) as T;
   if (value !== null && typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return value;
+    if (!isPlainObject(value)) return value;
     const out: Record<string, unknown> = {};
     for (const k in value) {
       const v = (value as Record<string, unknown>)[k];
@@ -88,7 +87,10 @@ function patch(node: IConstruct): void {
   if (el[PATCHED] || typeof el.synthesizeAttributes !== 'function') return;
   el[PATCHED] = true;
   const json = el.synthesizeAttributes.bind(el);
-  el.synthesizeAttributes = () => (presolvable(el) ? presolve(literal(json())) : literal(json()));
+  el.synthesizeAttributes = () => {
+    const attributes = literal(json());
+    return presolvable(el) ? presolve(attributes) : attributes;
+  };
   if (typeof el.synthesizeHclAttributes === 'function') {
     const hcl = el.synthesizeHclAttributes.bind(el);
     el.synthesizeHclAttributes = () => literal(hcl());

@@ -1,5 +1,4 @@
-import type { IResolveContext } from 'cdktf';
-import { TerraformDataSource, TerraformResource, TerraformStack, Token, type IResolvable } from './cdktf';
+import { TerraformDataSource, TerraformResource, TerraformStack, Token, type IResolvable, type IResolveContext } from './cdktf';
 
 /**
  * cdktf resolves a configuration node by node: every key, string and number
@@ -77,10 +76,11 @@ class Resolved implements IResolvable {
   }
 }
 
-const isPlain = (v: object): boolean => {
+/** A plain object or array literal, as opposed to a token, reference or other class instance. */
+export function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
-};
+}
 
 /** A string cdktf's resolve returns unchanged: no token marker, no text that its number-token scan could read as one. */
 const plainString = (s: string): boolean => !s.includes('TfToken[') && !s.includes('e+');
@@ -90,6 +90,22 @@ const plainString = (s: string): boolean => !s.includes('TfToken[') && !s.includ
  * around 1e289 to 1e298; anything that large, or not finite, is left to cdktf.
  */
 const plainNumber = (n: number): boolean => Math.abs(n) < 1e200;
+
+/**
+ * Replaces each child of `container` whose size in `sizes` (from {@link scan}, in the order of its
+ * indices or `Object.keys`) is {@link MIN_NODES} or more by a {@link Resolved}.
+ */
+function wrapChildren(container: Record<string, unknown> | unknown[], sizes: readonly number[]): void {
+  const keys = Array.isArray(container) ? undefined : Object.keys(container);
+  const c = container as Record<string | number, unknown>;
+  sizes.forEach((size, i) => {
+    const key = keys ? keys[i]! : i;
+    if (size >= MIN_NODES) c[key] = new Resolved(c[key], false);
+  });
+}
+
+/** The {@link scan} size of each entry of `obj`; a key holding a token makes its entry cdktf's. */
+const entrySizes = (obj: Record<string, unknown>): number[] => Object.keys(obj).map((k) => (plainString(k) ? scan(obj[k]) : -1));
 
 /**
  * The size of `v` in nodes when it holds no token (cdktf would return it as it is), else -1. A
@@ -110,22 +126,11 @@ function scan(v: unknown): number {
       return -1; // undefined (cdktf drops it), functions (cdktf rejects them)
   }
   if (v === null) return 1;
-  if (Array.isArray(v)) {
-    const sizes = v.map(scan);
-    if (sizes.every((s) => s >= 0)) return sizes.reduce((a, b) => a + b, 1);
-    sizes.forEach((s, i) => {
-      if (s >= MIN_NODES) v[i] = new Resolved(v[i], false);
-    });
-    return -1;
-  }
-  if (!isPlain(v)) return -1; // a token, reference or dynamic block: cdktf's to resolve
-  const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  const sizes = keys.map((k) => (plainString(k) ? scan(obj[k]) : -1));
+  if (!Array.isArray(v) && !isPlainObject(v)) return -1; // a token, reference or dynamic block: cdktf's to resolve
+  const container = v as Record<string, unknown> | unknown[];
+  const sizes = Array.isArray(container) ? container.map(scan) : entrySizes(container);
   if (sizes.every((s) => s >= 0)) return sizes.reduce((a, b) => a + b, 1);
-  sizes.forEach((s, i) => {
-    if (s >= MIN_NODES) obj[keys[i]!] = new Resolved(obj[keys[i]!], false);
-  });
+  wrapChildren(container, sizes);
   return -1;
 }
 
@@ -135,10 +140,7 @@ function scan(v: unknown): number {
  * cdktf merges meta-arguments and the `"//"` metadata into it.
  */
 export function presolve(attributes: Record<string, unknown>): Record<string, unknown> {
-  for (const [k, v] of Object.entries(attributes)) {
-    const size = plainString(k) ? scan(v) : -1;
-    if (size >= MIN_NODES && v !== null && typeof v === 'object') attributes[k] = new Resolved(v, false);
-  }
+  wrapChildren(attributes, entrySizes(attributes));
   return attributes;
 }
 
@@ -153,16 +155,13 @@ export function presolvable(element: unknown): boolean {
   return disabled === 0 && (element instanceof TerraformResource || element instanceof TerraformDataSource) && !hasOverrides(element);
 }
 
-const patchedStacks = new WeakSet<TerraformStack>();
-
 /**
- * Lets `stack`'s own `toTerraform` keep presolved subtrees as tokens between its two resolutions.
- * A stack with overrides merges them into the resolved fragments by path, so there the fragments
- * carry plain subtrees (and the final resolution walks them as before).
+ * Lets `stack`'s own `toTerraform` keep presolved subtrees as tokens between its two resolutions;
+ * called once per stack (by `literal.ts`, where it patches the stack's `prepareStack`). A stack with
+ * overrides merges them into the resolved fragments by path, so there the fragments carry plain
+ * subtrees (and the final resolution walks them as before).
  */
 export function resolveOnceInStack(stack: TerraformStack): void {
-  if (patchedStacks.has(stack)) return;
-  patchedStacks.add(stack);
   const toTerraform = stack.toTerraform.bind(stack);
   stack.toTerraform = () => {
     const counted = !hasOverrides(stack);

@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DefaultTokenResolver, StringConcat, Tokenization } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { App, Lazy, TerraformResource, TerraformStack, Testing, Token } from '../../lib/core/cdktf';
+import { App, DefaultTokenResolver, Lazy, StringConcat, TerraformResource, TerraformStack, Testing, Token, Tokenization } from '../../lib/core/cdktf';
 import { presolve, withoutPresolving } from '../../lib/core/resolved';
 import { MlopsPlatform } from '../../lib';
 import { addAllFeaturesPlatform } from '../support/all-features';
@@ -49,6 +48,10 @@ function fleet(stack: TerraformStack, models = 3): MlopsPlatform {
   }
   return platform;
 }
+
+/** `value` resolved in `stack` once, as cdktf's output pass resolves an element. */
+const resolveIn = (stack: TerraformStack, value: unknown): unknown =>
+  Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
 
 /** Counts the nodes cdktf's resolve visits (strings and objects), by hooking its token scans. */
 function resolveSteps(run: () => void): number {
@@ -130,10 +133,9 @@ describe('presolved attributes (lib/core/resolved.ts)', () => {
     };
     for (const [kind, token] of Object.entries(tokens)) {
       const attributes = () => ({ spec: { plain: ['a', 'b', 'c'], deep: { one: 1, two: 'two', held: token, three: [3] } } });
-      const resolve = (v: unknown) => Tokenization.resolve(v, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
-      expect(resolve(presolve(attributes())), kind).toEqual(resolve(attributes()));
+      expect(resolveIn(stack, presolve(attributes())), kind).toEqual(resolveIn(stack, attributes()));
     }
-    const resolved = Tokenization.resolve(presolve({ spec: { deep: { a: 'a', b: 'b', c: tokens.inString } } }), { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+    const resolved = resolveIn(stack, presolve({ spec: { deep: { a: 'a', b: 'b', c: tokens.inString } } }));
     expect(resolved).toEqual({ spec: { deep: { a: 'a', b: 'b', c: 'n 7' } } });
   });
 
@@ -142,7 +144,7 @@ describe('presolved attributes (lib/core/resolved.ts)', () => {
     fleet(stack, 1);
     Testing.synth(stack); // the library's elements are patched by now
     const elements = stack.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource);
-    const once = () => elements.map((e) => Tokenization.resolve(e.toTerraform(), { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }));
+    const once = () => elements.map((e) => resolveIn(stack, e.toTerraform()));
     const presolved = once();
     expect(presolved).toEqual(withoutPresolving(once));
     const classes = new Set<string>();
