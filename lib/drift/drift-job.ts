@@ -7,6 +7,7 @@ import { buildPodSpec, type EnvVar } from '../core/workload';
 import { applyWorkloadOptions, type WorkloadOptions } from '../core/workload-options';
 import type { DriftArtifactAccess } from './artifact-access';
 import type { ParsedDriftProps } from './drift-props';
+import { nameOf } from '../core/references';
 
 const CONTAINER = 'drift-check';
 const PROGRAM_DIR = '/opt/mlops/drift';
@@ -111,7 +112,7 @@ function driftPodSpec(o: DriftCronJobOptions) {
     affinity: access.affinity,
     volumes: [
       ...access.volumes,
-      { name: 'program', configMap: { name: files.program.metadata.name, defaultMode: '0444' } },
+      { name: 'program', configMap: { name: nameOf(files.program), defaultMode: '0444' } },
       { name: 'config', configMap: { name: files.config.metadata.name, defaultMode: '0444' } },
     ],
     containers: [

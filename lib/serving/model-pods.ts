@@ -8,6 +8,7 @@ import type { ArtifactBinding } from '../stores/artifact-store';
 import type { IMlopsPlatform } from '../core/platform-context';
 import { REGISTRY_PORT, type ModelServer, type ParsedModelProps } from './model-props';
 import { withVariant, type VariantName } from './model-variant';
+import { nameOf } from '../core/references';
 
 const SCRIPT_DIR = '/opt/mlops';
 /** Time for the Service's endpoints to drop a terminating pod before its server stops (registry image has sleep). */
@@ -69,7 +70,7 @@ export class ModelPods {
       security: p.security,
       containers: [this.container(variant, source)],
       volumes: [
-        ...(scripts ? [{ name: 'scripts', configMap: { name: scripts.metadata.name, defaultMode: '0444' } }] : []),
+        ...(scripts ? [{ name: 'scripts', configMap: { name: nameOf(scripts), defaultMode: '0444' } }] : []),
         ...(logs?.volumes ?? []),
       ],
       affinity: logs?.affinity,

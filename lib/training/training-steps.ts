@@ -7,6 +7,7 @@ import { GATE_SCRIPT_DIR, promotionGateCommand, promotionGateEnv, RUN_DIR, RUN_I
 import type { ParsedTrainingProps } from './training-props';
 import { applyWorkloadOptions, secretEnvVars, type WorkloadOptions } from '../core/workload-options';
 import { TRAINING_PROGRAM_DIR } from './training-program';
+import { nameOf } from '../core/references';
 
 /** Container names of the steps (the pod failure policy names them). */
 export const STEP = { validate: 'data-validation', train: 'train', gate: 'promotion-gate' } as const;
@@ -97,7 +98,7 @@ export function trainingPodSpec(o: TrainingPodOptions): PodSpec {
   });
   if (o.gate) {
     const g = o.gate.options;
-    volumes.push({ name: 'gate-script', configMap: { name: o.gate.script.metadata.name, defaultMode: '0444' } });
+    volumes.push({ name: 'gate-script', configMap: { name: nameOf(o.gate.script), defaultMode: '0444' } });
     steps.push({
       name: STEP.gate,
       image: g.image ?? p.image,
