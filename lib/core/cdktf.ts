@@ -12,6 +12,7 @@ export {
   TerraformProvider,
   TerraformResource,
   TerraformDataSource,
+  TerraformIterator,
   TerraformVariable,
   Testing,
   Token,
@@ -26,3 +27,11 @@ export {
   StringConcat,
 } from 'cdktf';
 export type { IResolvable, IResolveContext, ITerraformDependable, TerraformMetaArguments, IAspect } from 'cdktf';
+
+/**
+ * Whether `x` is a dynamic block (`TerraformDynamicBlock`, which cdktf's index does not export), by
+ * the registered symbol cdktf's own `TerraformDynamicBlock.isTerraformDynamicBlock` checks.
+ */
+export function isDynamicBlock(x: unknown): boolean {
+  return x !== null && typeof x === 'object' && Symbol.for('cdktf/TerraformDynamicBlock') in x;
+}

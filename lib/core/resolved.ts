@@ -1,4 +1,4 @@
-import { TerraformDataSource, TerraformResource, TerraformStack, Token, type IResolvable, type IResolveContext } from './cdktf';
+import { isDynamicBlock, TerraformDataSource, TerraformResource, TerraformStack, Token, type IResolvable, type IResolveContext } from './cdktf';
 
 /**
  * cdktf resolves a configuration node by node: every key, string and number
@@ -11,9 +11,17 @@ import { TerraformDataSource, TerraformResource, TerraformStack, Token, type IRe
  * {@link presolve} hands such token-free subtrees of a resource's attributes
  * to cdktf as already resolved: each becomes one {@link Resolved} token whose
  * post-processor yields the subtree itself, so cdktf's walk stops there. What
- * holds a token (a reference, a lazy, a dynamic block, a string with a token
- * marker) stays as it was and cdktf resolves it as before. The JSON written
- * is identical; tests compare it with and without.
+ * is a token (a reference, a lazy, a dynamic block, a string with a token
+ * marker) cdktf resolves as before. The JSON written is identical; tests
+ * compare it with and without.
+ *
+ * A top-level attribute that does hold tokens (every `metadata` holds the
+ * namespace reference, a pod spec its ServiceAccount and ConfigMap names)
+ * becomes one {@link Holes} token: the attribute with its tokens cut out, and
+ * the tokens themselves, which cdktf resolves one by one; the post-processor
+ * puts the results back. Only an attribute with a dynamic block inside stays
+ * plain (cdktf finds dynamic blocks by walking the plain objects above them),
+ * with its token-free subtrees presolved.
  *
  * Inside the stack's own `toTerraform` the same subtree is resolved twice
  * (fragment, then the merged stack): the first resolution yields a final
@@ -135,12 +143,131 @@ function scan(v: unknown): number {
 }
 
 /**
+ * Where the tokens of a plain object or array sit: the container itself (the skeleton, never
+ * mutated), and per token-bearing child either the index of its value in the cut-out list or the
+ * shape of the child container.
+ */
+interface Shape {
+  readonly container: Record<string, unknown> | unknown[];
+  readonly slots: ReadonlyArray<{ readonly key: string | number; readonly hole?: number; readonly child?: Shape }>;
+}
+
+/** Thrown by {@link carve} when a dynamic block must stay visible to cdktf's `processDynamicAttributes`. */
+const DYNAMIC = Symbol('dynamic block');
+
+/** A string or number that cdktf's resolve returns unchanged. */
+const plainScalar = (v: unknown): boolean => (typeof v === 'string' ? plainString(v) : typeof v === 'number' ? plainNumber(v) : typeof v === 'boolean' || v === null);
+
+/**
+ * The shape of `v`'s tokens, pushing each cut-out value onto `holes`; `undefined` when `v` holds
+ * none. What cdktf resolves as a whole becomes one hole: a token, reference or other non-plain
+ * object, a string with a token marker, `undefined` (cdktf drops it), an array with a token among
+ * its strings or numbers (a list token makes cdktf resolve the whole array as a list), and an object
+ * with a token among its keys (a map token).
+ */
+function carve(v: unknown, holes: unknown[]): Shape | undefined | typeof holes {
+  if (plainScalar(v)) return undefined;
+  if (typeof v !== 'object' || v === null || !(Array.isArray(v) || isPlainObject(v))) {
+    if (isDynamicBlock(v)) throw DYNAMIC;
+    return holes; // the caller cuts `v` out
+  }
+  const container = v as Record<string, unknown> | unknown[];
+  const keys: Array<string | number> = Array.isArray(container) ? container.map((_, i) => i) : Object.keys(container);
+  const c = container as Record<string | number, unknown>;
+  const whole = Array.isArray(container)
+    ? container.some((x) => (typeof x === 'string' || typeof x === 'number') && !plainScalar(x))
+    : keys.some((k) => !plainString(k as string));
+  if (whole) return holes;
+  const slots: Array<{ key: string | number; hole?: number; child?: Shape }> = [];
+  for (const key of keys) {
+    const child = carve(c[key], holes);
+    if (child === holes) slots.push({ key, hole: holes.push(c[key]) - 1 });
+    else if (child) slots.push({ key, child: child as Shape });
+  }
+  return slots.length > 0 ? { container, slots } : undefined;
+}
+
+/** What removes an array element in {@link fill}: a cut-out value that resolved to `undefined`. */
+const DROPPED = Symbol('dropped');
+
+/** The skeleton of `shape` with `values` put back, copying only the containers on the way to them. */
+function fill(shape: Shape, values: readonly unknown[]): unknown {
+  const list = Array.isArray(shape.container);
+  const out = (list ? shape.container.slice() : { ...shape.container }) as Record<string | number, unknown>;
+  let dropped = false;
+  for (const { key, hole, child } of shape.slots) {
+    const value = child ? fill(child, values) : values[hole!];
+    if (value !== undefined) out[key] = value;
+    else if (list) [out[key], dropped] = [DROPPED, true];
+    else delete out[key]; // as cdktf drops an object key whose value resolves to undefined
+  }
+  return dropped ? (out as unknown as unknown[]).filter((x) => x !== DROPPED) : out;
+}
+
+/**
+ * A top-level attribute holding tokens, as its {@link Shape} and the cut-out values: cdktf resolves
+ * the values one by one (in the preparing pass too, which is what that pass looks for), and the
+ * post-processor puts them back into the skeleton. Like {@link Resolved}, the first of the stack's
+ * two resolutions yields a final `Resolved` of the result.
+ */
+class Holes implements IResolvable {
+  readonly #shape: Shape;
+  readonly #values: readonly unknown[];
+
+  public constructor(shape: Shape, values: readonly unknown[]) {
+    this.#shape = shape;
+    this.#values = values;
+  }
+
+  /** IResolvable asks for it; each cut-out token keeps its own. */
+  public get creationStack(): string[] {
+    return [];
+  }
+
+  public resolve(context: IResolveContext): unknown {
+    const values = this.#values.map((v) => context.resolve(v));
+    if (context.preparing) return undefined;
+    const filled = fill(this.#shape, values);
+    const value = stackPasses > 0 ? new Resolved(filled, true) : filled;
+    context.registerPostProcessor({ postProcess: () => value });
+    return undefined;
+  }
+
+  /** What JSON.stringify writes if the token ever reaches it unresolved: the attribute as it was. */
+  public toJSON(): unknown {
+    return fill(this.#shape, this.#values);
+  }
+
+  public toString(): string {
+    return Token.asString(this);
+  }
+}
+
+/**
  * `attributes` (a resource's or data source's synthesized attributes, the library's own copy)
- * with its token-free subtrees handed over as resolved. The top level stays a plain object:
- * cdktf merges meta-arguments and the `"//"` metadata into it.
+ * with each top-level attribute handed over as resolved ({@link Resolved}) or with only its tokens
+ * left to resolve ({@link Holes}). The top level stays a plain object: cdktf merges meta-arguments
+ * and the `"//"` metadata into it.
  */
 export function presolve(attributes: Record<string, unknown>): Record<string, unknown> {
-  wrapChildren(attributes, entrySizes(attributes));
+  for (const key of Object.keys(attributes)) {
+    if (!plainString(key)) continue;
+    const value = attributes[key];
+    const values: unknown[] = [];
+    let shape: ReturnType<typeof carve>;
+    try {
+      shape = carve(value, values);
+    } catch (e) {
+      if (e !== DYNAMIC) throw e;
+      scan(value); // the dynamic block's ancestors stay plain; their token-free children are presolved
+      continue;
+    }
+    if (shape === undefined) {
+      if (scan(value) >= MIN_NODES) attributes[key] = new Resolved(value, false);
+    } else if (shape !== values) {
+      attributes[key] = new Holes(shape as Shape, values);
+    }
+  }
   return attributes;
 }
 
