@@ -23,7 +23,7 @@ import type { IMlopsPlatform } from './platform-context';
 import { DvcRemote, type DvcRemoteProps } from './dvc-remote';
 import { withDefaults, workloadMetadataShape, type WorkloadMetadataOptions, type WorkloadOptions } from '../core/workload-options';
 import { applyObjectMetadata } from '../core/object-metadata';
-import { buildWith, constructFactory, type PlatformConstructs } from './platform-constructs';
+import { checkBuilt, constructFactory, partClass, type PlatformConstructs } from './platform-constructs';
 
 /**
  * The fleet's retraining policy ("retrain if drift persists for 48 hours"): defaults for every drift
@@ -268,7 +268,8 @@ export class MlopsPlatform<
       p.database ?? new InClusterPostgres(this, 'Database', { storageClassName, ...withDefaults((p.postgres ?? {}) as WorkloadOptions, defaults), namespace: this.namespace, removalPolicy });
     this.artifactStore.useNamespace?.(this.namespace);
     this.database.useNamespace?.(this.namespace);
-    this.trackingServer = buildWith(this.constructs.trackingServer, TrackingServer, this, 'Tracking', 'constructs.trackingServer', {
+    const Tracking = partClass(this.constructs.trackingServer, TrackingServer);
+    const tracking = new Tracking(this, 'Tracking', {
       ...withDefaults((p.tracking ?? {}) as WorkloadOptions, defaults),
       namespace: this.namespace,
       artifactStore: this.artifactStore,
@@ -276,6 +277,7 @@ export class MlopsPlatform<
       cloudIdentity: p.cloudIdentity,
       monitoring: this.monitoring,
     });
+    this.trackingServer = checkBuilt<S>(tracking, TrackingServer, this, 'Tracking', 'constructs.trackingServer');
     this.trackingUri = this.trackingServer.trackingUri;
     for (const [jobId, jobProps] of Object.entries(p.trainingJobs ?? {})) this.addTrainingJob(jobId, jobProps as Omit<TrainingJobProps, 'platform'>);
     for (const [modelId, modelProps] of Object.entries(p.models ?? {})) this.addModel(modelId, modelProps as Omit<ModelDeploymentProps, 'platform'>);
@@ -286,7 +288,8 @@ export class MlopsPlatform<
    * a serving identity and monitoring. Its construct id is `Model<id>`.
    */
   public addModel(id: string, props: Omit<ModelDeploymentProps, 'platform'>): M {
-    const model = buildWith(this.constructs.model, ModelDeployment, this, `Model${id}`, 'constructs.model', { ...props, platform: this });
+    const [Model, modelId] = [partClass(this.constructs.model, ModelDeployment), `Model${id}`];
+    const model = checkBuilt<M>(new Model(this, modelId, { ...props, platform: this }), ModelDeployment, this, modelId, 'constructs.model');
     this.models[id] = model;
     return model;
   }
@@ -296,7 +299,8 @@ export class MlopsPlatform<
    * artifact-store access, identity, network allows and monitoring. Its construct id is `Training<id>`.
    */
   public addTrainingJob(id: string, props: Omit<TrainingJobProps, 'platform'>): J {
-    const job = buildWith(this.constructs.trainingJob, TrainingJob, this, `Training${id}`, 'constructs.trainingJob', { ...props, platform: this });
+    const [Job, jobId] = [partClass(this.constructs.trainingJob, TrainingJob), `Training${id}`];
+    const job = checkBuilt<J>(new Job(this, jobId, { ...props, platform: this }), TrainingJob, this, jobId, 'constructs.trainingJob');
     this.trainingJobs[id] = job;
     return job;
   }
@@ -311,9 +315,9 @@ export class MlopsPlatform<
     const { afterConsecutiveRuns, ...defaults } = this.retraining;
     const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
     const retrain = props.retrain && { ...defined({ afterConsecutiveRuns }), ...defined(props.retrain) } as DriftMonitorProps['retrain'];
-    const monitor = buildWith(this.constructs.driftMonitor, DriftMonitor, this, `Drift${id}`, 'constructs.driftMonitor', {
-      ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this,
-    });
+    const [Monitor, monitorId] = [partClass(this.constructs.driftMonitor, DriftMonitor), `Drift${id}`];
+    const built = new Monitor(this, monitorId, { ...defined(defaults), ...(defined(props) as typeof props), ...(retrain ? { retrain } : {}), platform: this });
+    const monitor = checkBuilt<D>(built, DriftMonitor, this, monitorId, 'constructs.driftMonitor');
     this.driftMonitors[id] = monitor;
     return monitor;
   }

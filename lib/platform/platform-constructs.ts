@@ -36,24 +36,39 @@ export const constructFactory = z.custom<ConstructFactory<unknown, unknown>>((v)
 
 const isClass = (f: Function) => f.prototype instanceof Construct || /^class\b/.test(Function.prototype.toString.call(f));
 
+/** What a function factory returned when it is not an object, which `new` would replace by `this`. */
+class NotAnObject {
+  public constructor(public readonly value: unknown) {}
+}
+
 /**
- * Builds a part with `factory` (or `base` when none is given) and checks that the result is a
- * `base`: a factory returning something else is a ValidationError naming `prop`, not a crash later.
+ * `factory` (or `base` when none is given) as a class, which the platform builds a part with by calling
+ * `new` itself and then checks with {@link checkBuilt}: a class as it is, a function wrapped in one.
+ *
+ * A helper that built the part would stand between the platform and every resource in it: cdktf captures
+ * the whole call stack for each output reference a provider class builds (about 170 per fleet model),
+ * formatting every frame, so one frame more was 4 % of every capture's time and of the memory it keeps.
  */
-export function buildWith<P, T extends Construct>(
-  factory: ConstructFactory<P, T> | undefined,
-  base: abstract new (...args: never[]) => Construct,
-  scope: Construct,
-  id: string,
-  prop: string,
-  props: P,
-): T {
+export function partClass<P>(
+  factory: ConstructFactory<P, unknown> | undefined,
+  base: new (scope: Construct, id: string, props: P) => Construct,
+): new (scope: Construct, id: string, props: P) => unknown {
   const f = (factory ?? base) as Function;
-  const built: unknown = isClass(f)
-    ? new (f as new (s: Construct, i: string, p: P) => unknown)(scope, id, props)
-    : (f as (s: Construct, i: string, p: P) => unknown)(scope, id, props);
+  if (isClass(f)) return f as new (scope: Construct, id: string, props: P) => unknown;
+  return function built(scope: Construct, id: string, props: P) {
+    const part: unknown = (f as (s: Construct, i: string, p: P) => unknown)(scope, id, props);
+    return part !== null && (typeof part === 'object' || typeof part === 'function') ? part : new NotAnObject(part);
+  } as unknown as new (scope: Construct, id: string, props: P) => unknown;
+}
+
+/**
+ * `built` (what a {@link partClass} built) as a `base`: anything else is a ValidationError naming `prop`,
+ * not a crash later, and so is a part built in another scope or with another id.
+ */
+export function checkBuilt<T extends Construct>(built: unknown, base: abstract new (...args: never[]) => Construct, scope: Construct, id: string, prop: string): T {
   if (!(built instanceof base)) {
-    const got = built === null || typeof built !== 'object' ? JSON.stringify(built) ?? String(built) : `an instance of ${(built as object).constructor?.name ?? 'Object'}`;
+    const value = built instanceof NotAnObject ? built.value : built;
+    const got = value === null || typeof value !== 'object' ? JSON.stringify(value) ?? String(value) : `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
     fail(scope.node.path, prop, `built ${got}; it must build a ${base.name} (or a subclass of it) with the scope, id and props it is given`);
   }
   if (built.node.scope !== scope || built.node.id !== id) {

@@ -278,6 +278,7 @@ describe('construct factories', () => {
   it.each([
     ['a number', { model: 42 }, /constructs\.model: got 42; must be a class extending the library's/],
     ['a factory returning something else', { model: () => ({}) }, /constructs\.model: built an instance of Object; it must build a ModelDeployment/],
+    ['a factory returning a number', { model: () => 1 }, /constructs\.model: built 1; it must build a ModelDeployment/],
     ['a class that is not a ModelDeployment', { model: class Other { constructor() {} } }, /constructs\.model: built an instance of Other; it must build a ModelDeployment/],
     ['a factory building elsewhere', { model: (scope: Construct, _id: string, props: ModelDeploymentProps) => new ModelDeployment(scope, 'Elsewhere', props) }, /constructs\.model: built test\/P\/Elsewhere; build it in the scope and with the id the platform passes \(test\/P\/ModelChurn\)/],
   ])('refuse %s', (_what, constructs, pattern) => {
