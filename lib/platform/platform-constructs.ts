@@ -47,7 +47,8 @@ class NotAnObject {
  *
  * A helper that built the part would stand between the platform and every resource in it: cdktf captures
  * the whole call stack for each output reference a provider class builds (about 170 per fleet model),
- * formatting every frame, so one frame more was 4 % of every capture's time and of the memory it keeps.
+ * formatting every frame (source-mapped under tsx) and keeping it in memory, and such a helper was one
+ * of the about 26 frames in each (the heap after constructing a fleet: 568 KiB per model with it, 550 without).
  */
 export function partClass<P>(
   factory: ConstructFactory<P, unknown> | undefined,
