@@ -27,7 +27,7 @@ export function fleetApp(models: number, app: App = benchApp()): { app: App; sta
     const name = `model-${String(i).padStart(4, '0')}`;
     const id = `M${i}`;
     const training = platform.addTrainingJob(id, {
-      name, image: 'ghcr.io/acme/train:1.0.0', command: ['python', 'train.py'], model: name, schedule: `${i % 60} 3 * * 0`,
+      name, image: 'ghcr.io/acme/train:1.0.0', command: ['python', 'train.py'], model: name, schedule: 'H 3 * * 0',
       promotionGate: { metric: 'val_auc', direction: 'higher_is_better', threshold: 0.8 },
     });
     platform.addModel(id, {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { Token } from './cdktf';
 
+// Cron schedules live in cron.ts; they stay part of the public `validators` namespace.
+export { cronPeriodSeconds, cronProblem, cronShortestGapSeconds, spreadSchedule, type CronSyntax } from './cron';
+
 /**
  * zod schemas for the values the library accepts from users. Each message says
  * what is allowed, with an example, because it is shown next to the bad value.
@@ -68,130 +71,6 @@ export function parseMemory(v: string): number {
 export const positiveInt = z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' });
 /** @internal */
 export const nonNegativeInt = z.number().int({ message: 'must be a whole number' }).min(0, { message: 'must be 0 or more' });
-
-// ---- cron ------------------------------------------------------------------
-
-const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const CRON_FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day of week', min: 0, max: 7, names: DAYS },
-];
-
-/** Returns why a cron expression is invalid, or undefined when it is valid for a Kubernetes CronJob. */
-export function cronProblem(expr: string): string | undefined {
-  const trimmed = expr.trim();
-  if (CRON_MACROS.includes(trimmed)) return undefined;
-  if (/^(CRON_)?TZ=/.test(trimmed)) return 'time zones are not allowed in the schedule; use the timeZone prop';
-  const fields = trimmed.split(/\s+/);
-  if (fields.length !== 5) {
-    return `has ${fields.length} fields; a Kubernetes CronJob takes 5 (minute hour day-of-month month day-of-week), e.g. "0 0 * * 0", or a macro such as "@daily"`;
-  }
-  for (let i = 0; i < 5; i++) {
-    const problem = cronFieldProblem(fields[i]!, CRON_FIELDS[i]!);
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
-function cronFieldProblem(field: string, spec: (typeof CRON_FIELDS)[number]): string | undefined {
-  const value = (token: string): number | undefined => {
-    if (/^\d+$/.test(token)) return Number(token);
-    const idx = spec.names?.indexOf(token.toUpperCase()) ?? -1;
-    if (idx >= 0) return idx + (spec.name === 'month' ? 1 : 0);
-    return undefined;
-  };
-  for (const part of field.split(',')) {
-    const [range, step, extra] = part.split('/');
-    if (extra !== undefined || range === undefined || range === '') return `${spec.name} field "${field}" is not valid`;
-    if (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1)) {
-      return `${spec.name} field "${field}" has an invalid step "${step}"`;
-    }
-    if (range === '*' || range === '?') continue;
-    const bounds = range.split('-');
-    if (bounds.length > 2) return `${spec.name} field "${field}" is not valid`;
-    const nums = bounds.map(value);
-    for (let j = 0; j < nums.length; j++) {
-      const n = nums[j];
-      if (n === undefined || n < spec.min || n > spec.max) {
-        return `${spec.name} field "${field}": "${bounds[j]}" is outside ${spec.min}-${spec.max}`;
-      }
-    }
-    if (nums.length === 2 && nums[0]! > nums[1]!) return `${spec.name} field "${field}" has a reversed range`;
-  }
-  return undefined;
-}
-
-/** A standard 5-field cron expression or macro, as Kubernetes CronJobs accept. @internal */
-export const cronSchedule = z.string().superRefine((v, ctx) => {
-  const problem = cronProblem(v);
-  if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron schedule: ${problem}` });
-});
-
-const periods = new Map<string, number>();
-
-/**
- * The approximate period of a schedule in seconds (the longest gap between two
- * runs over a sample), used for "missed run" alerts. Remembered per expression:
- * a fleet's jobs share a handful of schedules.
- */
-export function cronPeriodSeconds(expr: string): number {
-  let period = periods.get(expr);
-  if (period === undefined) periods.set(expr, (period = longestCronGapSeconds(expr)));
-  return period;
-}
-
-function longestCronGapSeconds(expr: string): number {
-  const macro: Record<string, number> = {
-    '@yearly': 366 * 86400, '@annually': 366 * 86400, '@monthly': 31 * 86400,
-    '@weekly': 7 * 86400, '@daily': 86400, '@midnight': 86400, '@hourly': 3600,
-  };
-  const t = expr.trim();
-  if (macro[t]) return macro[t]!;
-  const [min, hour, dom, mon, dow] = t.split(/\s+/);
-  const matcher = (field: string, spec: (typeof CRON_FIELDS)[number]) => {
-    const allowed = new Set<number>();
-    for (const part of field.split(',')) {
-      const [range, stepText] = part.split('/');
-      const step = stepText ? Number(stepText) : 1;
-      let lo = spec.min, hi = spec.max;
-      if (range !== '*' && range !== '?') {
-        const b = range!.split('-').map((x) => (/^\d+$/.test(x) ? Number(x) : (spec.names!.indexOf(x.toUpperCase()) + (spec.name === 'month' ? 1 : 0))));
-        lo = b[0]!;
-        hi = b.length === 2 ? b[1]! : stepText ? spec.max : lo;
-      }
-      for (let n = lo; n <= hi; n += step) allowed.add(spec.name === 'day of week' && n === 7 ? 0 : n);
-    }
-    return allowed;
-  };
-  const m = matcher(min!, CRON_FIELDS[0]!), h = matcher(hour!, CRON_FIELDS[1]!);
-  const d = matcher(dom!, CRON_FIELDS[2]!), mo = matcher(mon!, CRON_FIELDS[3]!), w = matcher(dow!, CRON_FIELDS[4]!);
-  const domStar = dom === '*' || dom === '?', dowStar = dow === '*' || dow === '?';
-  // The times of day that match are the same on every matching day, so walk two years (UTC) day by day:
-  // the longest gap is the longest within a day or the one from a matching day's last time to the next one's first.
-  const times = [...h].sort((a, b) => a - b).flatMap((hh) => [...m].sort((a, b) => a - b).map((mm) => hh * 60 + mm));
-  if (!times.length) return 0;
-  let longest = 0;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
-  let lastDay: number | undefined;
-  const startDay = Date.UTC(2025, 0, 1) / 86400e3;
-  for (let day = startDay; day < startDay + 2 * 366; day++) {
-    const date = new Date(day * 86400e3);
-    if (!mo.has(date.getUTCMonth() + 1)) continue;
-    const dayOk = domStar || dowStar
-      ? d.has(date.getUTCDate()) && w.has(date.getUTCDay())
-      : d.has(date.getUTCDate()) || w.has(date.getUTCDay());
-    if (!dayOk) continue;
-    if (lastDay !== undefined) longest = Math.max(longest, (day - lastDay) * 1440 + times[0]! - times[times.length - 1]!);
-    lastDay = day;
-  }
-  if (lastDay === undefined) return 0; // never runs in the window
-  return longest * 60;
-}
 
 // ---- images ----------------------------------------------------------------
 

@@ -50,6 +50,8 @@ export interface DriftCronJobOptions {
   readonly mountServiceAccountToken: boolean;
   readonly access: DriftArtifactAccess;
   readonly files: DriftCheckFiles;
+  /** The concrete schedule (`H` fields filled in). */
+  readonly schedule: string;
   /** Seconds between scheduled runs. */
   readonly periodSeconds: number;
   /** The monitor's workload options, the platform's defaults merged in. */
@@ -67,7 +69,7 @@ export function driftCronJob(scope: Construct, o: DriftCronJobOptions): CronJobV
   return new CronJobV1(scope, 'Resource', {
     metadata: { name: o.name, namespace: o.namespace, labels },
     spec: {
-      schedule: p.schedule,
+      schedule: o.schedule,
       timezone: p.timeZone,
       concurrencyPolicy: 'Forbid',
       // A check started much later than scheduled would overlap the next one; skip it instead.

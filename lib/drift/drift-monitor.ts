@@ -9,7 +9,8 @@ import { applyObjectMetadata } from '../core/object-metadata';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { MODEL_LABEL } from '../core/observability';
 import { urlPort, type EgressTarget } from '../core/network';
-import { cronPeriodSeconds, parseDuration } from '../core/validators';
+import { parseDuration } from '../core/validators';
+import { cronPeriodSeconds, spreadSchedule } from '../core/cron';
 import type { ResourceOptions, SecurityOptions } from '../core/workload';
 import { WorkloadIdentity } from '../cluster/workload-identity';
 import { openEgress } from '../cluster/mlops-namespace';
@@ -50,8 +51,11 @@ export interface DriftMonitorProps extends WorkloadOptions {
    */
   readonly name?: string;
   /**
-   * When the check runs (5-field cron or macro).
-   * @default '0 2 * * *' (daily at 02:00)
+   * When the check runs (5-field cron or macro). An `H` field is a value picked from the
+   * CronJob's namespace and name (`H(a-b)` one of a-b, `H/n` every n-th from a picked start), so
+   * that a fleet's checks on one schedule do not all start at once; the CronJob gets the
+   * concrete schedule ({@link DriftMonitor.schedule}).
+   * @default 'H 2 * * *' (daily, at a minute of the 02:00 hour picked per monitor)
    */
   readonly schedule?: string;
   /**
@@ -211,6 +215,8 @@ export interface DriftMonitorProps extends WorkloadOptions {
 export class DriftMonitor extends Construct {
   /** Name of the CronJob (also of the ServiceAccount). */
   public readonly cronJobName: string;
+  /** The schedule as the CronJob has it: the `schedule` prop with its `H` fields filled in. */
+  public readonly schedule: string;
   public readonly model: string;
   /** Where the reports go (`drift-report-latest.json` and one per run), as the pod sees it. */
   public readonly reportUri: string;
@@ -243,10 +249,11 @@ export class DriftMonitor extends Construct {
     const workload = withDefaults(p, platform.workloadDefaults);
     applyObjectMetadata(this, workload);
 
-    const period = cronPeriodSeconds(p.schedule);
-    this.sustainedForSeconds = p.sustainedFor ? parseDuration(p.sustainedFor) : (p.retrain?.afterConsecutiveRuns ?? 2) * period;
     const name = p.name ?? `${p.model}-drift`; // model is at most 40 characters
     this.cronJobName = name;
+    this.schedule = spreadSchedule(p.schedule, `${platform.namespace.literalName}/${name}`);
+    const period = cronPeriodSeconds(this.schedule);
+    this.sustainedForSeconds = p.sustainedFor ? parseDuration(p.sustainedFor) : (p.retrain?.afterConsecutiveRuns ?? 2) * period;
     claimKubernetesName(this, p.name !== undefined ? 'name' : 'model', 'CronJob', ns, name);
     for (const problem of podSecurityProblems(p.security, platform.namespace.podSecurity)) fail(this.node.path, problem.prop, problem.message);
     this.model = p.model;
@@ -287,7 +294,7 @@ export class DriftMonitor extends Construct {
     this.networkPolicies.push(...opened.policies);
     this.cronJob = driftCronJob(this, {
       egressPodLabels: opened.podLabels,
-      props: p, name, namespace: ns, labels, access, files, periodSeconds: period,
+      props: p, name, namespace: ns, labels, access, files, schedule: this.schedule, periodSeconds: period,
       serviceAccountName: this.identity.serviceAccountName,
       mountServiceAccountToken: p.retrain !== undefined,
       workload, at: this.node.path,

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { Token } from '../core/cdktf';
 import { fail } from '../core/errors';
 import { DEFAULT_IMAGES } from '../core/images';
-import { cidr, cronSchedule, duration, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
+import { cidr, duration, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, nonNegativeInt, positiveInt } from '../core/validators';
+import { cronJobSchedule } from '../core/cron';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import type { IMlopsPlatform } from '../core/platform-context';
 import type { RetrainTarget } from './retrain-trigger';
@@ -31,7 +32,7 @@ export const driftMonitorSchema = z.strictObject({
   }),
   model: k8sNamePrefix,
   name: cronJobName.optional(),
-  schedule: cronSchedule.default('0 2 * * *'),
+  schedule: cronJobSchedule.default('H 2 * * *'),
   timeZone: ianaTimeZone.optional(),
   reference: storePath('file'),
   current: z.string().refine((v) => storePathOk(v.replace(/\/$/, '')), {

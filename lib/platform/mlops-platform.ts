@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { parseProps } from '../core/props';
 import { fail } from '../core/errors';
-import { contracts, cronSchedule, duration, implementing, k8sName, k8sNameOrToken } from '../core/validators';
+import { contracts, duration, implementing, k8sName, k8sNameOrToken } from '../core/validators';
+import { cronJobSchedule } from '../core/cron';
 import { TRACKING_CLIENT_LABEL } from '../core/labels';
 import { removalPolicySchema, type RemovalPolicy } from '../core/removal';
 import type { ICloudIdentity } from '../core/identity';
@@ -30,7 +31,10 @@ import { checkBuilt, constructFactory, partClass, type PlatformConstructs } from
  * monitor of the platform, each of which its own props override.
  */
 export interface RetrainingPolicy {
-  /** When drift checks run. @default '0 2 * * *' (daily at 02:00) */
+  /**
+   * When drift checks run; an `H` field is picked per monitor, so a fleet's checks start spread out.
+   * @default 'H 2 * * *' (daily, at a minute of the 02:00 hour picked per monitor)
+   */
   readonly schedule?: string;
   /** A feature drifts when its population stability index reaches this value. @default 0.1 */
   readonly psiThreshold?: number;
@@ -179,7 +183,7 @@ const schema = z.strictObject({
   trainingJobs: z.record(constructId, z.object({}).passthrough()).optional(),
   retraining: z
     .strictObject({
-      schedule: cronSchedule.optional(),
+      schedule: cronJobSchedule.optional(),
       psiThreshold: z.number().gt(0, { message: 'must be a number greater than 0 (0.1 is the usual "significant shift")' }).optional(),
       driftShareThreshold: z.number().gt(0).max(1, { message: 'must be a share of features greater than 0 and at most 1, e.g. 0.3' }).optional(),
       afterConsecutiveRuns: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).optional(),

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Token } from '../core/cdktf';
 import { fail } from '../core/errors';
 import { parseProps } from '../core/props';
-import { awsRegion, cronSchedule } from '../core/validators';
+import { awsRegion } from '../core/validators';
+import { cronSchedule } from '../core/cron';
 import type { TrainingJob } from '../training/training-job';
 import type { MlopsPlatform } from './mlops-platform';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cronSchedule, duration, imageRef, positiveInt } from '../core/validators';
+import { duration, imageRef, positiveInt } from '../core/validators';
+import { cronJobSchedule } from '../core/cron';
 import { resourcesSchema, type ResourceOptions } from '../core/workload';
 import { workloadOptionsShape, type WorkloadOptions } from '../core/workload-options';
 
@@ -12,7 +13,8 @@ import { workloadOptionsShape, type WorkloadOptions } from '../core/workload-opt
  */
 export interface CanaryJudgeOptions extends WorkloadOptions {
   /**
-   * When the judge runs (5-field cron).
+   * When the judge runs (5-field cron; `H/10 * * * *` is every 10 minutes from a minute picked
+   * per judge, see `DriftMonitorProps.schedule`).
    * @default '*\/10 * * * *' (every 10 minutes)
    */
   readonly schedule?: string;
@@ -54,7 +56,7 @@ export interface CanaryJudgeOptions extends WorkloadOptions {
 
 /** @internal */
 export const canaryJudgeSchema = z.strictObject({
-  schedule: cronSchedule.default('*/10 * * * *'),
+  schedule: cronJobSchedule.default('*/10 * * * *'),
   window: duration.refine((v) => /^[1-9][0-9]*[smhd]$/.test(v), { message: 'must be one Prometheus duration unit such as "30m" or "1h"' }).default('1h'),
   minRequests: positiveInt.default(100),
   errorRatioTolerance: z.number().min(0, { message: 'must be between 0 and 1' }).max(1, { message: 'must be between 0 and 1' }).default(0.005),

@@ -4,7 +4,7 @@ import { CronJobV1, type CronJobV1SpecJobTemplateSpecTemplateSpec } from '@cdktf
 import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { programFiles } from '../core/assets';
-import { cronPeriodSeconds } from '../core/validators';
+import { cronPeriodSeconds, spreadSchedule } from '../core/cron';
 import { urlPort, type EgressTarget } from '../core/network';
 import { CANARY_PUSH_JOB } from '../core/observability';
 import { buildPodSpec, type EnvVar } from '../core/workload';
@@ -56,6 +56,8 @@ export interface CanaryJudgeProps {
  */
 export class CanaryJudge extends Construct {
   public readonly cronJobName: string;
+  /** The schedule as the CronJob has it (`H` fields filled in). */
+  public readonly schedule: string;
   public readonly periodSeconds: number;
   public readonly cronJob: WorkloadResource;
   public readonly identity: WorkloadIdentity;
@@ -69,7 +71,8 @@ export class CanaryJudge extends Construct {
     const workload = withDefaults(o, props.workloadDefaults);
     applyObjectMetadata(this, workload, props.at);
     this.cronJobName = name;
-    this.periodSeconds = cronPeriodSeconds(o.schedule);
+    this.schedule = spreadSchedule(o.schedule, `${platform.namespace.literalName}/${name}`);
+    this.periodSeconds = cronPeriodSeconds(this.schedule);
     const labels = { ...props.labels, 'app.kubernetes.io/component': 'canary-judge' };
     const podLabels = { 'app.kubernetes.io/name': props.modelName, 'app.kubernetes.io/component': 'canary-judge', 'app.kubernetes.io/instance': platform.instanceName };
 
@@ -132,7 +135,7 @@ export class CanaryJudge extends Construct {
     this.cronJob = new CronJobV1(this, 'Resource', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        schedule: o.schedule,
+        schedule: this.schedule,
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: Math.min(600, this.periodSeconds),
         successfulJobsHistoryLimit: 3,

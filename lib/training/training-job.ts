@@ -5,7 +5,7 @@ import { parseProps } from '../core/props';
 import { withDefaults, type SecretEnvValue, type WorkloadOptions } from '../core/workload-options';
 import { applyObjectMetadata } from '../core/object-metadata';
 import { fail } from '../core/errors';
-import { cronPeriodSeconds } from '../core/validators';
+import { cronPeriodSeconds, spreadSchedule } from '../core/cron';
 import { selectorLabels, standardLabels } from '../core/labels';
 import type { PodSpec, ResourceOptions, SecurityOptions, Toleration } from '../core/workload';
 import { urlPort, type EgressTarget } from '../core/network';
@@ -74,6 +74,9 @@ export interface TrainingJobProps extends WorkloadOptions {
   readonly model?: string;
   /**
    * Cron schedule (5 fields, e.g. `0 0 * * 0` weekly); with it the job is a CronJob, without it a one-off Job.
+   * An `H` field is a value picked from the CronJob's namespace and name (`H(a-b)` one of a-b,
+   * `H/n` every n-th from a picked start): `H 3 * * 0` spreads a fleet's weekly runs over the
+   * 03:00 hour, each job at the same minute every week ({@link TrainingJob.schedule}).
    * @default - a one-off Job, run when the stack is applied (and again whenever its definition changes)
    */
   readonly schedule?: string;
@@ -232,6 +235,8 @@ export class TrainingJob extends Construct {
   public readonly experimentName: string;
   /** The CronJob's name, when scheduled. */
   public readonly cronJobName?: string;
+  /** The schedule as the CronJob has it (the `schedule` prop with its `H` fields filled in), when scheduled. */
+  public readonly schedule?: string;
   /** Namespace of the Job or CronJob (the platform's). */
   public readonly namespaceName: string;
   /** Labels that select this job's pods (all runs). */
@@ -266,6 +271,7 @@ export class TrainingJob extends Construct {
     this.experimentName = p.experimentName ?? p.name;
     this.cronJobName = p.schedule ? p.name : undefined;
     this.namespaceName = platform.namespace.literalName;
+    this.schedule = p.schedule && spreadSchedule(p.schedule, `${this.namespaceName}/${p.name}`);
     const workersServiceName = `${p.name}-workers`;
     claimKubernetesName(this, 'name', p.schedule ? 'CronJob' : 'Job', ns, p.name);
     if (p.workers > 1) claimKubernetesName(this, 'name', 'Service', ns, workersServiceName);
@@ -312,7 +318,7 @@ export class TrainingJob extends Construct {
       experimentName: this.experimentName,
       workload, at: this.node.path,
     });
-    const run = trainingRun(this, { props: p, namespace: ns, labels, podSpec: this.podSpec, podLabels: podTemplateLabels });
+    const run = trainingRun(this, { props: p, schedule: this.schedule, namespace: ns, labels, podSpec: this.podSpec, podLabels: podTemplateLabels });
     this.job = run.job;
     this.cronJob = run.cronJob;
     if (p.workers > 1) {
@@ -328,7 +334,7 @@ export class TrainingJob extends Construct {
       model: p.model ?? gateModel,
       cronJobName: this.cronJobName,
       jobName: p.schedule ? undefined : p.name,
-      schedulePeriodSeconds: p.schedule ? cronPeriodSeconds(p.schedule) : undefined,
+      schedulePeriodSeconds: this.schedule ? cronPeriodSeconds(this.schedule) : undefined,
       severity: p.alertSeverity,
     });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fail } from '../core/errors';
-import { cidr, labelsSchema, noDotDot, cronSchedule, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
+import { cidr, labelsSchema, noDotDot, envVarName, ianaTimeZone, imageRef, k8sName, k8sNamePrefix, memoryQuantity, nonNegativeInt, positiveInt } from '../core/validators';
+import { cronJobSchedule } from '../core/cron';
 import { resourcesSchema, securityOptionsSchema } from '../core/workload';
 import { workloadOptionsShape } from '../core/workload-options';
 import type { IMlopsPlatform } from '../core/platform-context';
@@ -40,7 +41,7 @@ export const trainingJobSchema = z.strictObject({
     .optional(),
   experimentName: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
-  schedule: cronSchedule.optional(),
+  schedule: cronJobSchedule.optional(),
   timeZone: ianaTimeZone.optional(),
   suspend: z.boolean().default(false),
   resources: resourcesSchema.default({ cpu: '1', memory: '2Gi' }),

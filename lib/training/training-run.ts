@@ -11,6 +11,8 @@ const WEEK = 7 * 86400;
 /** What one run is made of. */
 export interface TrainingRunOptions {
   readonly props: ParsedTrainingProps;
+  /** The concrete schedule (`H` fields filled in); without it, a one-off Job. */
+  readonly schedule?: string;
   readonly namespace: string;
   /** Labels of the Job or CronJob. */
   readonly labels: Record<string, string>;
@@ -27,11 +29,11 @@ export interface TrainingRunOptions {
 export function trainingRun(scope: Construct, o: TrainingRunOptions): { job?: JobV1; cronJob?: CronJobV1 } {
   const { props: p, labels } = o;
   const spec = runSpec(o);
-  if (p.schedule) {
+  if (o.schedule) {
     const cronJob = new CronJobV1(scope, 'Resource', {
       metadata: { name: p.name, namespace: o.namespace, labels },
       spec: {
-        schedule: p.schedule,
+        schedule: o.schedule,
         timezone: p.timeZone,
         suspend: p.suspend,
         concurrencyPolicy: 'Forbid',

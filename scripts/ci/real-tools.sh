@@ -9,6 +9,8 @@
 #   - helm v3 (lint/template of our local charts),
 #   - actionlint (the example GitHub Actions workflows; it runs shellcheck on their `run:` scripts
 #     when shellcheck is on PATH, which .ci/run installs from Debian),
+#   - cron-parse (test/real-tools/cron-parse): robfig/cron v3, the parser the Kubernetes API server
+#     validates CronJob schedules with and the CronJob controller runs, behind a line-per-schedule CLI,
 #   - a Python venv with checkov and kubernetes-validate,
 #   - the CRDs of the custom resources our local charts render (Gateway API, External Secrets), from
 #     those projects' Go modules.
@@ -22,6 +24,7 @@ HELM_VERSION=v3.19.0
 ACTIONLINT_VERSION=v1.7.12
 CHECKOV_VERSION=3.3.30
 KUBERNETES_VALIDATE_VERSION=1.37.0
+# robfig/cron's version is pinned in test/real-tools/cron-parse/go.mod (v3.0.1, as Kubernetes requires it)
 # CustomResourceDefinitions our local charts render objects of, from the projects' Go modules
 GATEWAY_API_VERSION=v1.3.0
 EXTERNAL_SECRETS_VERSION=v1.3.2
@@ -82,6 +85,17 @@ go_build "$HELM" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 ACTIONLINT="$ROOT/bin/actionlint-$ACTIONLINT_VERSION"
 go_build "$ACTIONLINT" "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 
+# Our own small Go program, built from its module in this repo: the cache key is its sources' hash.
+CRON_PARSE_SRC="$(cd "$(dirname "$0")/../.." && pwd)/test/real-tools/cron-parse"
+CRON_PARSE="$ROOT/bin/cron-parse-$(cat "$CRON_PARSE_SRC"/main.go "$CRON_PARSE_SRC"/go.mod "$CRON_PARSE_SRC"/go.sum | sha256sum | cut -c1-12)"
+if [ -x "$CRON_PARSE" ]; then log "cached $CRON_PARSE"; else
+  log "building cron-parse (robfig/cron v3)"
+  tmp=$(mktemp -d)
+  (cd "$CRON_PARSE_SRC" && go build -o "$tmp/cron-parse" .) >&2
+  mv "$tmp/cron-parse" "$CRON_PARSE"
+  rm -rf "$tmp"
+fi
+
 VENV="$ROOT/venv-checkov-$CHECKOV_VERSION-kv-$KUBERNETES_VALIDATE_VERSION"
 # the stamp is written last, so an interrupted install is redone, not trusted
 if [ ! -f "$VENV/.installed" ]; then
@@ -105,6 +119,7 @@ ESO_DIR=$(go_module_dir "github.com/external-secrets/external-secrets@$EXTERNAL_
   echo "MLOPS_TF_CLI_CONFIG=$ROOT/terraformrc"
   echo "MLOPS_HELM=$HELM"
   echo "MLOPS_ACTIONLINT=$ACTIONLINT"
+  echo "MLOPS_CRON_PARSE=$CRON_PARSE"
   echo "MLOPS_CHECKOV=$VENV/bin/checkov"
   echo "MLOPS_KUBERNETES_VALIDATE=$VENV/bin/kubernetes-validate"
   echo "MLOPS_CRDS=$GATEWAY_API_DIR/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_externalsecrets.yaml:$ESO_DIR/config/crds/bases/external-secrets.io_secretstores.yaml"

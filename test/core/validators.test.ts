@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cronPeriodSeconds, cronProblem, imageProblem, parseDuration, parseMemory, formatDuration } from '../../lib/core/validators';
-import { k8sName, memoryQuantity, cpuQuantity, cronSchedule, imageRef, ianaTimeZone } from '../../lib/core/validators';
+import { k8sName, memoryQuantity, cpuQuantity, imageRef, ianaTimeZone } from '../../lib/core/validators';
+import { cronSchedule } from '../../lib/core/cron';
 
 /** A small seeded generator, so property tests are repeatable. */
 function rng(seed: number) {
@@ -53,7 +54,9 @@ describe('cron schedules', () => {
     ['0 24 * * *', /hour.*outside 0-23/],
     ['0 0 0 * *', /day of month.*outside 1-31/],
     ['0 0 * 13 *', /month.*outside 1-12/],
-    ['0 0 * * 8', /day of week.*outside 0-7/],
+    ['0 0 * * 8', /day of week.*outside 0-6/],
+    ['0 0 * * 7', /day of week.*outside 0-6 \(Sunday is 0 or SUN\)/],
+    ['0 0 31 4 *', /matches no date/],
     ['*/0 * * * *', /invalid step/],
     ['0 5-2 * * *', /reversed range/],
     ['CRON_TZ=UTC 0 0 * * *', /timeZone/],

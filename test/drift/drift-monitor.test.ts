@@ -9,6 +9,7 @@ import { AwsPodIdentity } from '../../lib/aws/aws-pod-identity';
 import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store';
 import { DriftMonitor } from '../../lib/drift/drift-monitor';
 import { ValidationError } from '../../lib/core/errors';
+import { spreadSchedule } from '../../lib/core/cron';
 import type { DriftWatch } from '../../lib/core/observability';
 import type { IMlopsPlatform } from '../../lib/platform/platform-context';
 import { resourcesOf, resourceNamed, synthStack, type SynthesizedJson } from '../../lib/testing';
@@ -31,9 +32,11 @@ describe('DriftMonitor CronJob', () => {
   const pod = podOf(json);
   const [container] = pod.container;
 
-  it('runs daily at 02:00 with Forbid concurrency, deadlines and bounded history', () => {
+  it('runs daily in the 02:00 hour, at a minute picked from its name, with Forbid concurrency, deadlines and bounded history', () => {
+    expect(cron.spec.schedule).toMatch(/^\d{1,2} 2 \* \* \*$/);
+    expect(cron.spec.schedule).toBe(spreadSchedule('H 2 * * *', 'mlops/churn-drift'));
+    expect(monitor.schedule).toBe(cron.spec.schedule);
     expect(cron.spec).toMatchObject({
-      schedule: '0 2 * * *',
       concurrency_policy: 'Forbid',
       starting_deadline_seconds: 3600,
       successful_jobs_history_limit: 3,
@@ -251,6 +254,28 @@ describe('DriftMonitor retraining', () => {
     const three = synthDrift({ retrain: { trainingJob: { cronJobName: 'churn-train' }, afterConsecutiveRuns: 3 }, sustainedFor: '36h' });
     expect(configOf(three.json).retrain.afterConsecutiveRuns).toBe(3);
     expect(three.sink!.drift[0]).toMatchObject({ sustainedForSeconds: 36 * 3600 });
+  });
+
+  it('spreads H per monitor: the fleet default and retraining.schedule pick a minute per CronJob name, a fixed schedule stays', () => {
+    const { json: fleet } = synthStack((stack) => {
+      addClusterProviders(stack);
+      const platform = new MlopsPlatform(stack, 'Platform', { namespace: 'fleet', monitoring: false, retraining: { schedule: 'H H(1-4) * * *' } });
+      for (let i = 0; i < 40; i++) platform.addDriftMonitor(`M${i}`, { ...CHURN, model: `model-${i}`, reference: `datasets/model-${i}/ref.parquet`, current: `inference-logs/model-${i}/` });
+      platform.addDriftMonitor('Fixed', { ...CHURN, model: 'fixed', reference: 'datasets/fixed/ref.parquet', current: 'inference-logs/fixed/', schedule: '0 2 * * *' });
+    });
+    const schedules: Record<string, string> = Object.fromEntries(Object.values(resourcesOf(fleet, 'kubernetes_cron_job_v1')).map((c: any) => [c.metadata.name, c.spec.schedule]));
+    expect(schedules['fixed-drift']).toBe('0 2 * * *');
+    const spread = Object.entries(schedules).filter(([name]) => name !== 'fixed-drift');
+    expect(spread).toHaveLength(40);
+    for (const [name, schedule] of spread) {
+      expect(schedule).toBe(spreadSchedule('H H(1-4) * * *', `fleet/${name}`));
+      const [minute, hour, ...rest] = schedule.split(' ').map((f: string) => (f === '*' ? f : Number(f)));
+      expect(hour).toBeGreaterThanOrEqual(1); expect(hour).toBeLessThanOrEqual(4);
+      expect(minute).toBeLessThanOrEqual(59);
+      expect(rest).toEqual(['*', '*', '*']);
+    }
+    // 40 monitors over 4 hours x 60 minutes: a few may share a minute by chance, not most (one fixed time would give 1).
+    expect(new Set(spread.map(([, s]) => s)).size).toBeGreaterThan(35);
   });
 });
 
