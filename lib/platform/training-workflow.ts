@@ -3,7 +3,7 @@ import { Token } from '../core/cdktf';
 import { fail } from '../core/errors';
 import { parseProps } from '../core/props';
 import { awsRegion } from '../core/validators';
-import { cronSchedule } from '../core/cron';
+import { cronProblem, cronShortestGapSeconds } from '../core/cron';
 import type { TrainingJob } from '../training/training-job';
 import type { MlopsPlatform } from './mlops-platform';
 
@@ -25,7 +25,8 @@ export interface TrainingWorkflowOptions {
     | { readonly eks: { readonly clusterName: string; readonly region: string; readonly roleArnVariable?: string } }
     | { readonly runsOn: string[] };
   /**
-   * When to train besides pushes.
+   * When to train besides pushes: 5 cron fields as GitHub Actions takes them (no macro such as
+   * `@daily`, no `H`, at most every 5 minutes).
    * @default '0 0 * * 0' (weekly, Sunday 00:00 UTC)
    */
   readonly schedule?: string;
@@ -54,7 +55,13 @@ const schema = z.strictObject({
     }),
     z.strictObject({ runsOn: z.array(label).min(1) }),
   ]),
-  schedule: cronSchedule.default('0 0 * * 0'),
+  schedule: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = githubScheduleProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `is not a GitHub Actions schedule: ${problem}` });
+    })
+    .default('0 0 * * 0'),
   branches: z.array(z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/, { message: 'must be a branch name of letters, digits and ._/-' })).min(1).default(['main']),
   timeoutMinutes: z.number().int().min(1).max(4320).default(360),
 });
@@ -167,3 +174,14 @@ export function renderTrainingWorkflow(platform: MlopsPlatform, options: Trainin
     '',
   ].join('\n');
 }
+
+/** Why GitHub Actions refuses a `schedule` cron (as actionlint checks it), or undefined. */
+function githubScheduleProblem(v: string): string | undefined {
+  if (v.trim().startsWith('@')) return `a macro such as ${JSON.stringify(v.trim())} is not taken; write its 5 fields (e.g. "0 0 * * *" for @daily)`;
+  const problem = cronProblem(v);
+  if (problem) return problem;
+  const gap = cronShortestGapSeconds(v);
+  if (gap < 300) return `runs ${gap} seconds after a run; GitHub runs a schedule at most every 5 minutes`;
+  return undefined;
+}
+

@@ -182,6 +182,31 @@ describe('renderTrainingWorkflow', () => {
     expect(files['eks.yml']).toContain("branches: ['main', 'release/v2']");
   });
 
+  itWithTool(tools, 'takes the schedules actionlint takes, and refuses at construct time those it refuses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflow-schedules-'));
+    const eks = { eks: { clusterName: 'ml-prod', region: 'eu-west-1' } };
+    const stack = new AwsMlopsStack(Testing.app({ stackTraces: false }), 'mlops-aws');
+    const training = stack.platform.trainingJobs.Churn!;
+    const render = (schedule: string) => renderTrainingWorkflow(stack.platform, { training, cluster: eks, schedule });
+    const lint = (schedule: string, text: string) => {
+      const file = join(dir, 'w.yml');
+      writeFileSync(file, text.replace(/cron: '[^']*'/, `cron: '${schedule}'`));
+      return actionlint([file]);
+    };
+    const template = render('0 0 * * 0');
+    for (const schedule of ['0 0 * * 0', '15 3 * * *', '*/5 * * * *', '0 0 1,15 * MON-FRI', '30 2 * * SUN', '0 6 1 * 1']) {
+      expect(() => render(schedule), schedule).not.toThrow();
+      expect(lint(schedule, template), schedule).toEqual({ code: 0, out: '' });
+    }
+    // A macro, a day of week 7, every 2 minutes, a date that never comes: actionlint refuses each (the last as
+    // "runs too frequently"), and so does the library, saying why; an H spread is for the library's CronJobs.
+    for (const [schedule, why] of [['@daily', /macro/], ['0 0 * * 7', /outside 0-6/], ['*/2 * * * *', /at most every 5 minutes/], ['0 0 31 4 *', /matches no date/]] as const) {
+      expect(() => render(schedule), schedule).toThrow(why);
+      expect(lint(schedule, template).code, schedule).toBe(1);
+    }
+    expect(() => render('H 2 * * *')).toThrow(/CronJobs only/);
+  });
+
   it('rejects a one-off training job and input that is not a name', () => {
     const stack = new AwsMlopsStack(Testing.app({ stackTraces: false }), 'mlops-aws');
     const oneOff = stack.platform.addTrainingJob('Once', { name: 'once', image: 'ghcr.io/acme/x:1.0.0', command: ['python', 't.py'] });
