@@ -55,6 +55,7 @@ try {
     const medianRun = (key) => runs.map((r) => r[key]).sort((x, y) => x.ms - y.ms)[Math.floor(reps / 2)];
     const [lib, raw, same, libT, rawT] = ['lib', 'raw', 'same', 'libT', 'rawT'].map(medianRun);
     const ratio = median(runs.map((r) => r.lib.ms / r.raw.ms));
+    const cpuRatio = median(runs.map((r) => r.lib.cpuMs / r.raw.cpuMs));
     const ratioT = median(runs.map((r) => r.libT.ms / r.rawT.ms));
     const sameRatio = median(runs.map((r) => r.lib.ms / r.same.ms));
     rows.push({ n, lib, raw, ratio });
@@ -62,6 +63,9 @@ try {
       `N=${String(n).padStart(4)}: cdktf synth (app.synth): library ${s(lib.ms)}, raw ${s(raw.ms)}, ratio ${ratio.toFixed(2)}x (target <= 1.5x; medians of ${reps} alternating runs); ` +
         `peak RSS library ${lib.peakRssMB.toFixed(0)} MB, raw ${raw.peakRssMB.toFixed(0)} MB; ${lib.resources} resources`,
     );
+    // CPU time is not inflated by the time another process held the core, so on a shared machine it varies less
+    // between runs than wall time; it counts V8's GC helper threads too, which wall time overlaps.
+    console.log(`        CPU time (app.synth, all threads): library ${s(lib.cpuMs)}, raw ${s(raw.cpuMs)}, ratio ${cpuRatio.toFixed(2)}x (median of the runs' ratios)`);
     console.log(`        snapshot tests (Testing.synth): library ${s(libT.ms)}, raw ${s(rawT.ms)}, ratio ${ratioT.toFixed(2)}x`);
     // The same resources in raw cdktf, each with the library's synthesized body: what the library's own code costs
     // on top of resolving and writing that much configuration (the minimal-props baseline above writes almost none).
