@@ -57,19 +57,19 @@ export function cronProblem(expr: string, syntax: CronSyntax = {}): string | und
  * every value it can pick.
  */
 function neverRunsProblem(fields: string[]): string | undefined {
-  const [, , dom, mon] = fields as [string, string, string, string, string];
-  const picks = (part: string): string[] => {
+  const [, , dom, mon, dow] = fields as [string, string, string, string, string];
+  const parts = dom.split(',');
+  const fixed = parts.filter((part) => !SPREAD.test(part));
+  // Each spread part with each value it can become, beside the fixed parts only: another spread part
+  // can only add days, so a pick that comes this way comes with any pick of the others.
+  const variants = fixed.length === parts.length ? [dom] : parts.flatMap((part) => {
     const m = SPREAD.exec(part);
-    if (!m) return [part];
-    const lo = m[1] !== undefined ? Number(m[1]) : 1;
-    const hi = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? 31 : 28;
-    return Array.from({ length: hi - lo + 1 }, (_, k) => (m[3] !== undefined ? `${lo + k}-${hi}/${m[3]}` : String(lo + k)));
-  };
+    return m ? spreadChoices(m, CRON_FIELDS[2]!).map((choice) => [...fixed, choice].join(',')) : [];
+  });
   // Minute and hour do not decide whether a day comes; only the date fields are walked.
   const concrete = (f: string) => spreadSchedule(f, '');
-  for (const day of dom.split(',').flatMap(picks)) {
-    const days = dom.split(',').map((part) => (SPREAD.test(part) ? day : part)).join(',');
-    if (!runsOnSomeDay(days, concrete(mon), concrete(fields[4]!))) {
+  for (const days of variants) {
+    if (!runsOnSomeDay(days, concrete(mon), concrete(dow))) {
       return `matches no date: day of month "${days}" never comes in month "${mon}"; pick days that every chosen month has`;
     }
   }
@@ -151,16 +151,25 @@ export function spreadSchedule(expr: string, seed: string): string {
         .map((part) => {
           const m = SPREAD.exec(part);
           if (!m) return part;
-          const lo = m[1] !== undefined ? Number(m[1]) : spec.min;
-          const hi = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? spec.max : spec.spreadMax;
-          if (m[3] === undefined) return String(lo + (pick % (hi - lo + 1)));
-          const step = Number(m[3]);
-          const start = lo + (pick % Math.min(step, hi - lo + 1));
-          return `${start}-${hi}/${step}`;
+          const choices = spreadChoices(m, spec);
+          return choices[pick % choices.length]!;
         })
         .join(',');
     })
     .join(' ');
+}
+
+/**
+ * What an `H` part (matched by {@link SPREAD}) can become in its field, in order: `H` and `H(a-b)`
+ * one value of the range, `H/n` and `H(a-b)/n` every n-th from one of the range's first n values.
+ * {@link spreadSchedule} picks from these, and {@link cronProblem} checks every one of them.
+ */
+function spreadChoices(m: RegExpExecArray, spec: CronField): string[] {
+  const step = m[3] !== undefined ? Number(m[3]) : undefined;
+  const lo = m[1] !== undefined ? Number(m[1]) : spec.min;
+  const hi = m[2] !== undefined ? Number(m[2]) : step !== undefined ? spec.max : spec.spreadMax;
+  if (step === undefined) return Array.from({ length: hi - lo + 1 }, (_, k) => String(lo + k));
+  return Array.from({ length: Math.min(step, hi - lo + 1) }, (_, k) => `${lo + k}-${hi}/${step}`);
 }
 
 /** 32-bit FNV-1a with a final mix, so that every bit of the seed reaches the low bits `%` reads. */

@@ -72,7 +72,7 @@ describe('cron schedules, checked by the Kubernetes parser (robfig/cron v3)', ()
 
   itWithTool(tool, 'every spread schedule is one Kubernetes takes, run when and as often as the form says', () => {
     const daily = ['H 2 * * *', 'H H(0-5) * * *', 'H/15 * * * *', 'H(10-20)/4 * * * *', 'H(0-29),H(30-59) * * * *'];
-    const forms = [...daily, 'H H H * *', 'H H * * H', 'H 3 * * 0', 'H H H(1-31) * *'];
+    const forms = [...daily, 'H H H * *', 'H H * * H', 'H 3 * * 0', 'H H H(1-31) * *', 'H H H/10 4 *'];
     const cases = forms.flatMap((form) => Array.from({ length: 30 }, (_, i) => ({ form, seed: `fleet/model-${i}`, schedule: spreadSchedule(form, `fleet/model-${i}`) })));
     const everyDay = cases.filter((c) => daily.includes(c.form));
     const others = cases.filter((c) => !daily.includes(c.form));
@@ -116,6 +116,13 @@ describe('spread schedules (H)', () => {
       expect(start).toBeGreaterThanOrEqual(10); expect(start).toBeLessThanOrEqual(13);
       expect([end, step]).toEqual([20, 4]);
     }
+  });
+
+  it('are taken when every value they can pick comes, and refused when one never does', () => {
+    // H/10 in day of month starts on one of the 1st to the 10th: each comes in April, though "31-31/10" would not;
+    // H(30-31)/10 can start on the 31st, which April never has.
+    for (const s of ['0 0 H/10 4 *', '0 0 H(1-31)/10 4 *', '0 0 H(1-10),H(20-30) 4 *']) expect(cronJobSchedule.safeParse(s).error?.issues, s).toBeUndefined();
+    for (const s of ['0 0 H(30-31)/10 4 *', '0 0 H(1-10),H(25-31) 2 *']) expect(cronJobSchedule.safeParse(s).error?.issues[0]?.message, s).toMatch(/matches no date/);
   });
 
   it('leave a schedule without H as it is', () => {
