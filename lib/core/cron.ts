@@ -76,16 +76,17 @@ function neverRunsProblem(fields: string[]): string | undefined {
   return undefined;
 }
 
+/** The number a field's token stands for (digits, or a month or weekday name), or undefined. */
+function tokenValue(token: string, spec: CronField): number | undefined {
+  if (/^\d+$/.test(token)) return Number(token);
+  const idx = spec.names?.indexOf(token.toUpperCase()) ?? -1;
+  return idx >= 0 ? idx + (spec.name === 'month' ? 1 : 0) : undefined;
+}
+
 function cronFieldProblem(field: string, spec: CronField, syntax: CronSyntax): string | undefined {
   const sunday = spec.names === DAYS ? ' (Sunday is 0 or SUN)' : '';
-  const value = (token: string): number | undefined => {
-    if (/^\d+$/.test(token)) return Number(token);
-    const idx = spec.names?.indexOf(token.toUpperCase()) ?? -1;
-    if (idx >= 0) return idx + (spec.name === 'month' ? 1 : 0);
-    return undefined;
-  };
   const inRange = (texts: string[]): string | undefined => {
-    const nums = texts.map(value);
+    const nums = texts.map((text) => tokenValue(text, spec));
     for (let j = 0; j < nums.length; j++) {
       const n = nums[j];
       if (n === undefined || n < spec.min || n > spec.max) return `${spec.name} field "${field}": "${texts[j]}" is outside ${spec.min}-${spec.max}${sunday}`;
@@ -117,17 +118,17 @@ function cronFieldProblem(field: string, spec: CronField, syntax: CronSyntax): s
   return undefined;
 }
 
+const scheduleSchema = (syntax: CronSyntax) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = cronProblem(v, syntax);
+    if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron schedule: ${problem}` });
+  });
+
 /** A standard 5-field cron expression or macro, as Kubernetes CronJobs accept. @internal */
-export const cronSchedule = z.string().superRefine((v, ctx) => {
-  const problem = cronProblem(v);
-  if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron schedule: ${problem}` });
-});
+export const cronSchedule = scheduleSchema({});
 
 /** A CronJob schedule of the library: {@link cronSchedule}, or with `H` fields that {@link spreadSchedule} fills in. @internal */
-export const cronJobSchedule = z.string().superRefine((v, ctx) => {
-  const problem = cronProblem(v, { spread: true });
-  if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid cron schedule: ${problem}` });
-});
+export const cronJobSchedule = scheduleSchema({ spread: true });
 
 /**
  * The schedule with each `H` field replaced by a value picked from `seed` (the
@@ -202,8 +203,7 @@ export function cronPeriodSeconds(expr: string): number {
  */
 export function cronShortestGapSeconds(expr: string): number {
   const [min, hour] = expr.trim().split(/\s+/);
-  const m = [...fieldValues(min!, CRON_FIELDS[0]!)].sort((a, b) => a - b), h = [...fieldValues(hour!, CRON_FIELDS[1]!)].sort((a, b) => a - b);
-  const times = h.flatMap((hh) => m.map((mm) => hh * 60 + mm));
+  const times = timesOfDay(min!, hour!);
   let shortest = 1440 - times[times.length - 1]! + times[0]!;
   for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, times[i]! - times[i - 1]!);
   return shortest * 60;
@@ -217,10 +217,9 @@ function longestCronGapSeconds(expr: string): number {
   const t = expr.trim();
   if (macro[t]) return macro[t]!;
   const [min, hour, dom, mon, dow] = t.split(/\s+/);
-  const m = fieldValues(min!, CRON_FIELDS[0]!), h = fieldValues(hour!, CRON_FIELDS[1]!);
   // The times of day that match are the same on every matching day, so walk the days:
   // the longest gap is the longest within a day or the one from a matching day's last time to the next one's first.
-  const times = [...h].sort((a, b) => a - b).flatMap((hh) => [...m].sort((a, b) => a - b).map((mm) => hh * 60 + mm));
+  const times = timesOfDay(min!, hour!);
   if (!times.length) return 0;
   let longest = 0;
   for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
@@ -251,6 +250,13 @@ function dateGaps(dom: string, mon: string, dow: string): { matching: number; lo
   return gaps;
 }
 
+/** The minutes of the day (0-1439) a concrete schedule's minute and hour fields match, in order. */
+function timesOfDay(minute: string, hour: string): number[] {
+  const sorted = (field: string, spec: CronField) => [...fieldValues(field, spec)].sort((a, b) => a - b);
+  const minutes = sorted(minute, CRON_FIELDS[0]!);
+  return sorted(hour, CRON_FIELDS[1]!).flatMap((h) => minutes.map((m) => h * 60 + m));
+}
+
 /** The values a concrete field matches. */
 function fieldValues(field: string, spec: CronField): Set<number> {
   const allowed = new Set<number>();
@@ -259,7 +265,7 @@ function fieldValues(field: string, spec: CronField): Set<number> {
     const step = stepText ? Number(stepText) : 1;
     let lo = spec.min, hi = spec.max;
     if (range !== '*' && range !== '?') {
-      const b = range!.split('-').map((x) => (/^\d+$/.test(x) ? Number(x) : (spec.names!.indexOf(x.toUpperCase()) + (spec.name === 'month' ? 1 : 0))));
+      const b = range!.split('-').map((x) => tokenValue(x, spec)!);
       lo = b[0]!;
       hi = b.length === 2 ? b[1]! : stepText ? spec.max : lo;
     }
