@@ -184,4 +184,3 @@ function githubScheduleProblem(v: string): string | undefined {
   if (gap < 300) return `runs ${gap} seconds after a run; GitHub runs a schedule at most every 5 minutes`;
   return undefined;
 }
-
