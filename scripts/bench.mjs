@@ -66,6 +66,10 @@ try {
     // CPU time is not inflated by the time another process held the core, so on a shared machine it varies less
     // between runs than wall time; it counts V8's GC helper threads too, which wall time overlaps.
     console.log(`        CPU time (app.synth, all threads): library ${s(lib.cpuMs)}, raw ${s(raw.cpuMs)}, ratio ${cpuRatio.toFixed(2)}x (median of the runs' ratios)`);
+    // Where the time goes: building the constructs (provider classes copy every nested block into output
+    // references, each capturing a stack trace) against cdktf resolving and writing the JSON.
+    const split = (r) => `construct ${(r.constructMs / n).toFixed(1)} + synth ${((r.ms - r.constructMs) / n).toFixed(1)} ms per model`;
+    console.log(`        of which (app.synth): library ${split(lib)}, raw ${split(raw)}`);
     console.log(`        snapshot tests (Testing.synth): library ${s(libT.ms)}, raw ${s(rawT.ms)}, ratio ${ratioT.toFixed(2)}x`);
     // The same resources in raw cdktf, each with the library's synthesized body: what the library's own code costs
     // on top of resolving and writing that much configuration (the minimal-props baseline above writes almost none).
